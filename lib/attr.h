@@ -1,0 +1,88 @@
+/*
+ * attr: transient (reboot-lifetime) node attributes through crm_attribute,
+ * the local node's name, and a snapshot of every node's transient attributes
+ * (one cibadmin query) for waiting on other nodes.
+ */
+#ifndef GOCF_ATTR_H
+#define GOCF_ATTR_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*! Longest node name accepted. */
+#define ATTR_NODE_NAME_MAX 253
+/*! Longest attribute name accepted. */
+#define ATTR_NAME_MAX 128
+
+/*!
+ * \brief Whether \p name is an acceptable cluster node name: 1 to
+ *        ATTR_NODE_NAME_MAX characters of [A-Za-z0-9._-], starting with a
+ *        letter or digit.
+ */
+bool attr_node_name_valid(const char *name);
+
+/*!
+ * \brief Whether \p name is an acceptable attribute name: 1 to
+ *        ATTR_NAME_MAX characters of [A-Za-z0-9._-], starting with a letter,
+ *        and not starting with '#' (Pacemaker's own).
+ */
+bool attr_name_valid(const char *name);
+
+/*!
+ * \brief The local node's cluster name: OCF_RESKEY_CRM_meta_on_node if set
+ *        (and valid), else `crm_node -n`. Never hostname.
+ * \return 0, -ENOTCONN if the cluster cannot be reached (crm_node exit 102),
+ *         -EINVAL if the name is malformed, -ETIMEDOUT, or another -errno
+ */
+int attr_local_node(int64_t deadline, char **ret_node);
+
+/*!
+ * \brief Set transient attribute \p name of \p node to \p value:
+ *        crm_attribute -N node -n name -v value -l reboot.
+ * \return 0, -ENOTCONN (cluster unreachable, exit 102), -ETIMEDOUT, -EIO
+ *         (any other failure; details logged), -ENOENT (no crm_attribute)
+ */
+int attr_set(const char *node, const char *name, const char *value,
+             int64_t deadline);
+
+/*!
+ * \brief Read transient attribute \p name of \p node (crm_attribute -G -q).
+ * \return 0 with *ret_value set, -ENXIO if absent (exit 105), -ENOTCONN,
+ *         -ETIMEDOUT, -EIO, -ENOENT
+ */
+int attr_get(const char *node, const char *name, int64_t deadline,
+             char **ret_value);
+
+/*!
+ * \brief Delete transient attribute \p name of \p node; absent is success.
+ * \return 0, -ENOTCONN, -ETIMEDOUT, -EIO, -ENOENT
+ */
+int attr_delete(const char *node, const char *name, int64_t deadline);
+
+/*! One node as seen in the CIB status section. */
+struct attr_node {
+    char *name;          /*!< uname */
+    bool online;         /*!< crmd="online" and in_ccm="true" */
+    GHashTable *attrs;   /*!< transient attribute name -> value */
+};
+
+/*!
+ * \brief Every node's state and transient attributes, from one
+ *        `cibadmin --query --local --xpath /cib/status` (CIB_file honoured).
+ * \param[out] ret_nodes  array of struct attr_node *, freed with
+ *                        g_ptr_array_unref()
+ * \return 0, -ENOTCONN, -ETIMEDOUT, -EIO, -EBADMSG (unparsable XML)
+ */
+int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes);
+
+/*! \brief Find \p node in a snapshot, or NULL. */
+const struct attr_node *attr_snapshot_node(GPtrArray *nodes, const char *node);
+
+/*!
+ * \brief Parse the XML of a CIB (or its status section) into nodes; used by
+ *        attr_snapshot() and by tests.
+ */
+int attr_snapshot_parse(const char *xml, GPtrArray **ret_nodes);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * grace: NFS-Ganesha's D-Bus admin interface (org.ganesha.nfsd.admin on the
+ * system bus, DBUS_SYSTEM_BUS_ADDRESS honoured): grace, get_grace, and a
+ * bounded round trip for liveness.
+ */
+#ifndef GOCF_GRACE_H
+#define GOCF_GRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GRACE_BUS_NAME  "org.ganesha.nfsd"
+#define GRACE_PATH      "/org/ganesha/nfsd/admin"
+#define GRACE_INTERFACE "org.ganesha.nfsd.admin"
+
+/*! Ganesha's grace events (sal_data.h). */
+enum grace_event {
+    GRACE_EVENT_JUST_GRACE = 0,
+    GRACE_EVENT_CLEAR_BLOCKED = 1,
+    GRACE_EVENT_RELEASE_IP = 2,
+    GRACE_EVENT_UPDATE_CLIENTS = 3,
+    GRACE_EVENT_TAKE_NODEID = 4,
+    GRACE_EVENT_TAKE_IP = 5,
+};
+
+/*!
+ * \brief The grace method's argument "<event>:<value>".
+ * \return newly allocated string
+ */
+char *grace_arg(enum grace_event event, const char *value);
+
+/*!
+ * \brief Call org.ganesha.nfsd.admin.grace(arg) and check the (b, s) reply.
+ *
+ * \param[in]  arg         the "[event:]value" string
+ * \param[in]  deadline    absolute deadline for connect + call
+ * \param[out] ret_reason  on failure, a sentence naming the D-Bus error
+ *                         (name and message) or ganesha's false status
+ *                         (g_free it); may be NULL
+ * \return 0, -ECONNREFUSED (no bus), -EHOSTDOWN (ganesha not on the bus),
+ *         -ETIMEDOUT, -EPROTO (bad reply or status false), -EIO
+ */
+int grace_start(const char *arg, int64_t deadline, char **ret_reason);
+
+/*!
+ * \brief Call org.ganesha.nfsd.admin.get_grace().
+ * \param[out] ret_in_grace  whether ganesha is in grace
+ * \return as grace_start()
+ */
+int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * ocf: the OCF resource-agent runtime: action dispatch, the OCF_* environment,
+ * the parameter table that drives defaults, validation and meta-data, exit
+ * codes and the exit reason.
+ */
+#ifndef GOCF_OCF_H
+#define GOCF_OCF_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/*! OCF exit codes (OCF 1.1; Pacemaker's enum ocf_exitcode). */
+enum ocf_exitcode {
+    OCF_SUCCESS = 0,
+    OCF_ERR_GENERIC = 1,
+    OCF_ERR_ARGS = 2,
+    OCF_ERR_UNIMPLEMENTED = 3,
+    OCF_ERR_PERM = 4,
+    OCF_ERR_INSTALLED = 5,
+    OCF_ERR_CONFIGURED = 6,
+    OCF_NOT_RUNNING = 7,
+};
+
+enum ocf_param_type {
+    OCF_TYPE_STRING,
+    OCF_TYPE_INTEGER,
+    OCF_TYPE_BOOLEAN,
+};
+
+struct ocf_ctx;
+
+/*!
+ * One instance parameter. The same table gives the default, the checks of
+ * validate-all and every action, the meta-data and so the man page.
+ */
+struct ocf_param {
+    const char *name;           /*!< OCF_RESKEY_<name> */
+    enum ocf_param_type type;
+    const char *default_value;  /*!< NULL: no default */
+    bool required;
+    bool unique;
+    const char *shortdesc;
+    const char *longdesc;
+    /*!
+     * Optional check of the value's form (run after the type check).
+     * Returns 0, or -EINVAL and sets *ret_reason (g_strdup'ed) to a sentence
+     * saying what is wrong. Must not look at the local system.
+     */
+    int (*check)(const char *value, char **ret_reason);
+    int64_t min, max;           /*!< bounds for OCF_TYPE_INTEGER when min < max */
+};
+
+/*! Handler of one action: returns an OCF exit code. */
+typedef int (*ocf_handler_fn)(struct ocf_ctx *ctx);
+
+/*! One action: advertised in meta-data and dispatched on argv[1]. */
+struct ocf_action {
+    const char *name;       /*!< start, stop, monitor, notify, ... */
+    ocf_handler_fn handler; /*!< NULL for meta-data, validate-all, usage (built in) */
+    unsigned timeout_s;     /*!< advertised timeout */
+    unsigned interval_s;    /*!< advertised interval (0: none) */
+    int depth;              /*!< advertised depth, or -1 for none */
+};
+
+/*! An agent: its identity and tables. */
+struct ocf_agent {
+    const char *name;       /*!< e.g. "ganesha_mon" */
+    const char *version;    /*!< the agent's own version */
+    const char *shortdesc;
+    const char *longdesc;
+    const struct ocf_param *params;   /*!< terminated by { .name = NULL } */
+    const struct ocf_action *actions; /*!< terminated by { .name = NULL } */
+    /*!
+     * Optional extra validation beyond the table (cross-parameter rules).
+     * \p local is true when the local environment may be checked (not for
+     * validate-all at OCF_CHECK_LEVEL 0). Returns an OCF exit code and
+     * writes the exit reason itself on failure.
+     */
+    int (*validate)(struct ocf_ctx *ctx, bool local);
+};
+
+/*! What an action runs with: resolved from the environment once. */
+struct ocf_ctx {
+    const struct ocf_agent *agent;
+    const char *action;      /*!< argv[1] */
+    const char *instance;    /*!< OCF_RESOURCE_INSTANCE (or the agent name) */
+    GHashTable *params;      /*!< name -> value, defaults applied */
+    int64_t timeout_ms;      /*!< OCF_RESKEY_CRM_meta_timeout, default 20000 */
+    int64_t interval_ms;     /*!< OCF_RESKEY_CRM_meta_interval, default 0 */
+    int check_level;         /*!< OCF_CHECK_LEVEL (or OCF_RESKEY_OCF_CHECK_LEVEL), default 0 */
+    bool probe;              /*!< monitor with interval 0 */
+    int64_t deadline;        /*!< deadline of this action, margin kept back */
+};
+
+/*!
+ * \brief The agent's main(): parse argv, set up logging, resolve and check
+ *        parameters, dispatch the action, log "<action> returned <rc>".
+ *
+ * Built in: meta-data (XML on stdout), validate-all (the table plus
+ * agent->validate), usage and help (usage on stdout, 0). No or unknown
+ * action: usage on stderr, an exit reason, OCF_ERR_UNIMPLEMENTED.
+ * A bad parameter fails every action except meta-data, usage and stop (stop
+ * must still clean up what it can): OCF_ERR_CONFIGURED with an exit reason
+ * naming the parameter.
+ *
+ * \return the process exit code
+ */
+int ocf_main(const struct ocf_agent *agent, int argc, char **argv);
+
+/*!
+ * \brief Write the exit reason: one line
+ *        "${OCF_EXIT_REASON_PREFIX:-ocf-exit-reason:}<text>" on stderr, and
+ *        the text logged at error level. Newlines in the text become spaces.
+ */
+void ocf_exit_reason(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/*! \brief Value of parameter \p name (default applied), or NULL if unset. */
+const char *ocf_param(const struct ocf_ctx *ctx, const char *name);
+
+/*!
+ * \brief Integer value of parameter \p name (already validated by the table).
+ */
+int64_t ocf_param_int(const struct ocf_ctx *ctx, const char *name);
+
+/*! \brief Boolean value of parameter \p name (yes/true/1/on are true). */
+bool ocf_param_bool(const struct ocf_ctx *ctx, const char *name);
+
+/*! \brief Whether \p value is an OCF true value: yes, true, 1 or on. */
+bool ocf_is_true(const char *value);
+
+/*!
+ * \brief The meta-data XML of \p agent: DOCTYPE ra-api-1.dtd,
+ *        <version>1.1</version>, the agent version as an attribute; valid
+ *        against ra-api-1.dtd and the OCF 1.1 RelaxNG schema.
+ * \return newly allocated string
+ */
+char *ocf_metadata(const struct ocf_agent *agent);
+
+/*!
+ * \brief Check \p value against \p param's type, bounds and check function.
+ * \return 0, or -EINVAL with *ret_reason set (g_free it)
+ */
+int ocf_param_check(const struct ocf_param *param, const char *value,
+                    char **ret_reason);
+
+/*!
+ * \brief Convert a negative errno from a library call into an OCF exit code
+ *        for the edge: -ENOENT/-ENOEXEC -> ERR_INSTALLED, -EACCES/-EPERM ->
+ *        ERR_PERM, -EINVAL -> ERR_CONFIGURED, others -> ERR_GENERIC.
+ */
+int ocf_rc_from_errno(int rc);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * run: run an external program from an argv (never a shell), with a
+ * deadline, capturing stdout and stderr; the child is killed at the deadline.
+ */
+#ifndef GOCF_RUN_H
+#define GOCF_RUN_H
+
+#include <stdint.h>
+
+/*! Captured output is cut at this many bytes per stream. */
+#define RUN_OUTPUT_MAX (1024 * 1024)
+
+struct run_result {
+    int exit_status;  /*!< exit status, or -1 if killed by a signal */
+    int term_signal;  /*!< signal that ended the child, or 0 */
+    char *out;        /*!< captured stdout, NUL-terminated, never NULL */
+    char *err;        /*!< captured stderr, NUL-terminated, never NULL */
+};
+
+/*!
+ * \brief Run \p argv[0] (searched in PATH) with \p argv, wait for it.
+ *
+ * stdin is /dev/null. When OCF_TESTER_FAIL_HAVE_BINARY=1 is set, every
+ * program counts as missing (-ENOENT), as ocf-shellfuncs' have_binary does.
+ * Every command is logged at debug level (OCF_TRACE_RA: at info).
+ *
+ * \param[in]  argv        NULL-terminated argument vector
+ * \param[in]  deadline    absolute deadline (see deadline.h)
+ * \param[out] ret_result  filled on success (any exit status); clear with
+ *                         run_result_clear()
+ * \return 0 if the program ran and exited (whatever its status),
+ *         -ENOENT if it cannot be found or executed,
+ *         -ETIMEDOUT if it was killed at the deadline,
+ *         another negative errno on other failures
+ */
+int run_argv(const char *const *argv, int64_t deadline,
+             struct run_result *ret_result);
+
+/*! \brief Free what run_argv() put in \p result. NULL-safe. */
+void run_result_clear(struct run_result *result);
+
+/*! \brief Whether \p program can be found in PATH and executed. */
+int run_have_program(const char *program);
+
+#endif
