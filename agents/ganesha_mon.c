@@ -1,0 +1,6 @@
+/* ganesha_mon: placeholder until implemented. */
+int main(void);
+int main(void)
+{
+    return 3;
+}

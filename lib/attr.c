@@ -1,0 +1,2 @@
+/* attr: placeholder until implemented. */
+#include "attr.h"

@@ -1,0 +1,2 @@
+/* daemon: placeholder until implemented. */
+#include "daemon.h"

@@ -1,0 +1,2 @@
+/* deadline: placeholder until implemented. */
+#include "deadline.h"

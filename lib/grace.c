@@ -1,0 +1,2 @@
+/* grace: placeholder until implemented. */
+#include "grace.h"

@@ -1,0 +1,2 @@
+/* log: placeholder until implemented. */
+#include "log.h"

@@ -1,0 +1,2 @@
+/* ocf: placeholder until implemented. */
+#include "ocf.h"

@@ -1,0 +1,2 @@
+/* run: placeholder until implemented. */
+#include "run.h"

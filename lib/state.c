@@ -1,0 +1,2 @@
+/* state: placeholder until implemented. */
+#include "state.h"

@@ -1,0 +1,2 @@
+/* statedir: placeholder until implemented. */
+#include "statedir.h"
