@@ -21,6 +21,13 @@
  */
 void log_init(const char *agent, const char *instance);
 
+/*!
+ * qb_log tag bit for a message that must not be copied to stderr: the exit
+ * reason, which ocf_exit_reason() has already written there in its own form.
+ * Pass it as the tags of qb_log_from_external_source() or qb_logt().
+ */
+#define LOG_TAG_NO_STDERR (1U << 0)
+
 /*! \brief Flush and close the log targets. */
 void log_fini(void);
 

@@ -1,2 +1,407 @@
-/* run: placeholder until implemented. */
+/*
+ * run: spawn a program from an argv (posix_spawnp, never a shell), capture
+ * its stdout and stderr (bounded), and kill its process group at the
+ * deadline. The child is always reaped; no descriptor outlives the call.
+ */
+#include "config.h"
+
 #include "run.h"
+
+#include "deadline.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef HAVE_PIDFD_OPEN
+#include <sys/pidfd.h>
+#endif
+
+extern char **environ;
+
+/* Longest command line we log (the command itself runs whatever its size). */
+#define LOG_CMD_MAX 1024
+
+/* ocf-shellfuncs' have_binary: ocf-tester's "every binary is missing". */
+static bool fail_have_binary(void)
+{
+    const char *v = getenv("OCF_TESTER_FAIL_HAVE_BINARY");
+
+    return v != NULL && strcmp(v, "1") == 0;
+}
+
+static bool trace_wanted(void)
+{
+    const char *v = getenv("OCF_TRACE_RA");
+
+    return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+static char *argv_to_text(const char *const *argv)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const char *const *a = argv; *a != NULL; a++) {
+        bool plain = **a != '\0';
+
+        for (const char *c = *a; *c != '\0' && plain; c++) {
+            plain = g_ascii_isalnum(*c) || strchr("_./:=@%+,-", *c) != NULL;
+        }
+        if (s->len > 0) {
+            g_string_append_c(s, ' ');
+        }
+        if (plain) {
+            g_string_append(s, *a);
+        } else {
+            g_autofree char *q = g_shell_quote(*a);
+
+            g_string_append(s, q);
+        }
+        if (s->len > LOG_CMD_MAX) {
+            g_string_truncate(s, LOG_CMD_MAX);
+            g_string_append(s, "...");
+            break;
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+void run_result_clear(struct run_result *result)
+{
+    if (result == NULL) {
+        return;
+    }
+    g_clear_pointer(&result->out, g_free);
+    g_clear_pointer(&result->err, g_free);
+    result->exit_status = 0;
+    result->term_signal = 0;
+}
+
+int run_have_program(const char *program)
+{
+    g_autofree char *path = NULL;
+    struct stat st;
+
+    if (program == NULL || *program == '\0' || fail_have_binary()) {
+        return 0;
+    }
+    if (strchr(program, '/') != NULL) {
+        return stat(program, &st) == 0 && S_ISREG(st.st_mode) &&
+               access(program, X_OK) == 0;
+    }
+    path = g_find_program_in_path(program);
+    return path != NULL;
+}
+
+/* Map a spawn failure to the header's contract. */
+static int spawn_errno(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+    case ENOEXEC:
+    case ELOOP:
+    case ENAMETOOLONG:
+        return -ENOENT;
+    default:
+        return -err;
+    }
+}
+
+static int open_pidfd(pid_t pid)
+{
+#if defined(HAVE_PIDFD_OPEN)
+    return pidfd_open(pid, 0);
+#elif defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* One captured stream. */
+struct stream {
+    int fd;
+    GString *buf;
+};
+
+/* Read what is there; close the stream at EOF or error. */
+static void stream_read(struct stream *s)
+{
+    char chunk[65536];
+
+    for (;;) {
+        ssize_t n = read(s->fd, chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            return;
+        }
+        if (n <= 0) {
+            close(s->fd);
+            s->fd = -1;
+            return;
+        }
+        if (s->buf->len < RUN_OUTPUT_MAX) {
+            size_t room = RUN_OUTPUT_MAX - s->buf->len;
+
+            g_string_append_len(s->buf, chunk,
+                                (gssize)((size_t)n < room ? (size_t)n : room));
+        }
+        /* beyond the limit: keep draining so the child never blocks */
+    }
+}
+
+static int poll_timeout(int64_t deadline)
+{
+    int64_t left = deadline_left_ms(deadline);
+
+    if (deadline == DEADLINE_NEVER) {
+        return -1;
+    }
+    return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Kill the child's process group and reap the child. */
+static void kill_and_reap(pid_t pid)
+{
+    int status;
+
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+}
+
+/*
+ * Wait for the child to exit while draining its output. With a pidfd the
+ * exit is an event; without one (old kernels) the exit is noticed when both
+ * pipes are at EOF, then polled for in short steps up to the deadline.
+ */
+static int wait_child(pid_t pid, int pidfd, struct stream *streams,
+                      int64_t deadline, int *ret_status)
+{
+    bool exited = false;
+    int status = 0;
+
+    for (;;) {
+        struct pollfd pfd[3];
+        int nfds = 0;
+        int idx[3];
+        int rc;
+
+        for (int i = 0; i < 2; i++) {
+            if (streams[i].fd >= 0) {
+                pfd[nfds].fd = streams[i].fd;
+                pfd[nfds].events = POLLIN;
+                idx[nfds++] = i;
+            }
+        }
+        if (pidfd >= 0 && !exited) {
+            pfd[nfds].fd = pidfd;
+            pfd[nfds].events = POLLIN;
+            idx[nfds++] = -1;
+        }
+        if (exited) {
+            /* drain only what is already written; a grandchild that kept
+             * the pipe open must not hold us up */
+            if (nfds == 0 || poll(pfd, (nfds_t)nfds, 0) <= 0) {
+                break;
+            }
+        } else if (nfds == 0) {
+            /* no pidfd and both pipes closed: poll for the exit */
+            pid_t w = waitpid(pid, &status, WNOHANG);
+
+            if (w == pid) {
+                break;
+            }
+            if (w < 0 && errno != EINTR) {
+                return -errno;
+            }
+            if (deadline_passed(deadline)) {
+                return -ETIMEDOUT;
+            }
+            deadline_sleep(10, deadline);
+            continue;
+        } else {
+            rc = poll(pfd, (nfds_t)nfds, poll_timeout(deadline));
+            if (rc < 0 && errno == EINTR) {
+                continue;
+            }
+            if (rc < 0) {
+                return -errno;
+            }
+            if (rc == 0) {
+                return -ETIMEDOUT;
+            }
+        }
+        for (int k = 0; k < nfds; k++) {
+            if (pfd[k].revents == 0) {
+                continue;
+            }
+            if (idx[k] >= 0) {
+                stream_read(&streams[idx[k]]);
+            } else {
+                exited = true;
+            }
+        }
+        if (!exited && pidfd < 0 && deadline_passed(deadline)) {
+            return -ETIMEDOUT;
+        }
+    }
+    if (exited || pidfd >= 0) {
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR) {
+                return -errno;
+            }
+        }
+    }
+    *ret_status = status;
+    return 0;
+}
+
+int run_argv(const char *const *argv, int64_t deadline,
+             struct run_result *ret_result)
+{
+    g_autofree char *cmd = NULL;
+    struct stream streams[2] = {{-1, NULL}, {-1, NULL}};
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int out_pipe[2] = {-1, -1};
+    int err_pipe[2] = {-1, -1};
+    sigset_t sigs;
+    pid_t pid = -1;
+    int pidfd = -1;
+    int status = 0;
+    int rc;
+
+    if (argv == NULL || argv[0] == NULL || argv[0][0] == '\0' ||
+        ret_result == NULL) {
+        return -EINVAL;
+    }
+    cmd = argv_to_text(argv);
+    if (fail_have_binary()) {
+        log_debug("not running %s: OCF_TESTER_FAIL_HAVE_BINARY=1", cmd);
+        return -ENOENT;
+    }
+    if (deadline_passed(deadline)) {
+        log_debug("not running %s: deadline passed", cmd);
+        return -ETIMEDOUT;
+    }
+    if (trace_wanted()) {
+        log_info("running %s", cmd);
+    } else {
+        log_debug("running %s", cmd);
+    }
+
+    if (pipe2(out_pipe, O_CLOEXEC) < 0) {
+        rc = -errno;
+        goto out;
+    }
+    if (pipe2(err_pipe, O_CLOEXEC) < 0) {
+        rc = -errno;
+        goto out_close_pipes;
+    }
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
+                                     O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+#endif
+    posix_spawnattr_init(&attr);
+    sigemptyset(&sigs);
+    posix_spawnattr_setsigmask(&attr, &sigs);
+    sigfillset(&sigs);
+    posix_spawnattr_setsigdefault(&attr, &sigs);
+    /* own process group: the deadline kill reaches its children too */
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETPGROUP);
+    rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
+                      environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        log_debug("cannot run %s: %s", argv[0], strerror(rc));
+        rc = spawn_errno(rc);
+        goto out_close_pipes;
+    }
+
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    out_pipe[1] = err_pipe[1] = -1;
+    streams[0].fd = out_pipe[0];
+    streams[1].fd = err_pipe[0];
+    out_pipe[0] = err_pipe[0] = -1;
+    for (int i = 0; i < 2; i++) {
+        streams[i].buf = g_string_new(NULL);
+        fcntl(streams[i].fd, F_SETFL,
+              fcntl(streams[i].fd, F_GETFL) | O_NONBLOCK);
+    }
+    pidfd = open_pidfd(pid);
+
+    rc = wait_child(pid, pidfd, streams, deadline, &status);
+    if (rc < 0) {
+        kill_and_reap(pid);
+        if (rc == -ETIMEDOUT) {
+            log_debug("%s killed at its deadline", argv[0]);
+        } else {
+            log_debug("waiting for %s failed: %s", argv[0], strerror(-rc));
+        }
+        goto out_close_streams;
+    }
+
+    ret_result->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    ret_result->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    ret_result->out = g_string_free(streams[0].buf, FALSE);
+    ret_result->err = g_string_free(streams[1].buf, FALSE);
+    streams[0].buf = streams[1].buf = NULL;
+    if (ret_result->term_signal != 0) {
+        log_debug("%s killed by signal %d", argv[0], ret_result->term_signal);
+    } else {
+        log_debug("%s exited %d", argv[0], ret_result->exit_status);
+    }
+
+out_close_streams:
+    for (int i = 0; i < 2; i++) {
+        if (streams[i].fd >= 0) {
+            close(streams[i].fd);
+        }
+        if (streams[i].buf != NULL) {
+            g_string_free(streams[i].buf, TRUE);
+        }
+    }
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
+out_close_pipes:
+    for (int i = 0; i < 2; i++) {
+        if (out_pipe[i] >= 0) {
+            close(out_pipe[i]);
+        }
+        if (err_pipe[i] >= 0) {
+            close(err_pipe[i]);
+        }
+    }
+out:
+    return rc;
+}
