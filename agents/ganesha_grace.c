@@ -1,6 +1,517 @@
-/* ganesha_grace: placeholder until implemented. */
-int main(void);
-int main(void)
+/*
+ * ganesha_grace: a pseudo-resource clone (notify=true) that follows the
+ * grace-active attribute; its notifications put the local ganesha into grace
+ * for the nodes that stopped (then ack it) or started.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "attr.h"
+#include "deadline.h"
+#include "grace.h"
+#include "log.h"
+#include "ocf.h"
+#include "state.h"
+
+#define GRACE_AGENT "ganesha_grace"
+#define GRACE_VERSION "1.0.0"
+
+/* design.md: the monitor re-reads grace_active at most this often. */
+#define GRACE_RECHECK_S 30
+/* Poll period of start's wait for grace_active=1. */
+#define GRACE_START_POLL_MS 200
+/* get_grace confirmations tried after each grace call, and their spacing. */
+#define GRACE_CONFIRM_TRIES 5
+#define GRACE_CONFIRM_POLL_MS 100
+/* Most node names handled from one notification list. */
+#define GRACE_NOTIFY_MAX_NODES 1024
+
+/* ---- parameter checks (form only) ------------------------------------ */
+
+static int check_attr_name(const char *value, char **ret_reason)
 {
-    return 3;
+    if (!attr_name_valid(value)) {
+        *ret_reason = g_strdup_printf(
+            "'%s' is not a valid attribute name (1-%d characters of "
+            "[A-Za-z0-9._-], starting with a letter)",
+            value, ATTR_NAME_MAX);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int check_ack_prefix(const char *value, char **ret_reason)
+{
+    if (check_attr_name(value, ret_reason) < 0) {
+        return -EINVAL;
+    }
+    if (strlen(value) > ATTR_NAME_MAX - 2) {
+        *ret_reason = g_strdup_printf(
+            "the prefix is too long: at most %d characters leave room for "
+            "\"-<node>\"",
+            ATTR_NAME_MAX - 2);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* ---- the agent's specification ----------------------------------------- */
+
+static const struct ocf_param grace_params[] = {
+    {
+        .name = "grace_active",
+        .type = OCF_TYPE_STRING,
+        .default_value = "grace-active",
+        .shortdesc = "attribute this instance follows",
+        .longdesc = "Name of the transient node attribute that ganesha_mon "
+                    "sets to 1 while the local ganesha is alive. Start waits "
+                    "for it; monitor reports not running without it.",
+        .check = check_attr_name,
+    },
+    {
+        .name = "grace_ack",
+        .type = OCF_TYPE_STRING,
+        .default_value = "grace-ack",
+        .shortdesc = "prefix of the grace acks this instance sets",
+        .longdesc = "After the local ganesha confirmed grace for a stopped "
+                    "node N, this instance sets <grace_ack>-<local node>=1 "
+                    "on N. Must match ganesha_mon's grace_ack.",
+        .check = check_ack_prefix,
+    },
+    {.name = NULL},
+};
+
+static int grace_start_action(struct ocf_ctx *ctx);
+static int grace_stop_action(struct ocf_ctx *ctx);
+static int grace_monitor_action(struct ocf_ctx *ctx);
+static int grace_notify_action(struct ocf_ctx *ctx);
+
+/* clang-format off */
+static const struct ocf_action grace_actions[] = {
+    /* name           handler               timeout interval depth */
+    {"start",         grace_start_action,   40,     0,       -1},
+    {"stop",          grace_stop_action,    20,     0,       -1},
+    {"monitor",       grace_monitor_action, 20,     5,       0},
+    {"notify",        grace_notify_action,  20,     0,       -1},
+    {"validate-all",  NULL,                 20,     0,       -1},
+    {"meta-data",     NULL,                 20,     0,       -1},
+    {.name = NULL},
+};
+/* clang-format on */
+
+static const struct ocf_agent grace_agent = {
+    .name = GRACE_AGENT,
+    .version = GRACE_VERSION,
+    .shortdesc = "Puts the local NFS-Ganesha into grace when peers stop or "
+                 "start",
+    .longdesc =
+        "A pseudo-resource meant to run as a clone with notify=true, with a "
+        "location rule that keeps it only where grace_active is 1. "
+        "Start waits, bounded by its timeout, until grace_active is 1 on the "
+        "local node (it fails with an exit reason if it never is); monitor "
+        "reports not running after a stop or when grace_active is no longer "
+        "1 (the attribute is re-read at most every 30 s; a steady monitor "
+        "runs no program). "
+        "On a post-stop notification, for every node N in "
+        "notify_stop_uname other than the local node it calls the local "
+        "ganesha's D-Bus method org.ganesha.nfsd.admin.grace with the "
+        "argument \"5:N\" (take over N's clients), confirms with get_grace "
+        "that ganesha is in grace, and then sets <grace_ack>-<local node>=1 "
+        "on N, which ganesha_mon on N waits for before it moves N's VIP. "
+        "On a pre-start notification, for every node M in "
+        "notify_start_uname other than the local node it sends \"3:M\" "
+        "(re-enter grace and reload its own client records) and confirms "
+        "with get_grace; no ack. Other notifications do nothing. A failed "
+        "call is logged by node name and the notify action fails with one "
+        "exit reason naming every node that failed.",
+    .params = grace_params,
+    .actions = grace_actions,
+    .validate = NULL,
+};
+
+/* ---- local state ------------------------------------------------------ */
+
+#define STATE_GROUP "state"
+
+static char *state_key(const struct ocf_ctx *ctx)
+{
+    g_autofree char *key = g_strdup_printf("%s-%s", GRACE_AGENT, ctx->instance);
+
+    for (char *p = key; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && strchr("._:-", *p) == NULL) {
+            *p = '_';
+        }
+    }
+    if (strlen(key) > 180) {
+        guint hash = g_str_hash(key);
+
+        key[170] = '\0';
+        return g_strdup_printf("%s-%08x", key, hash);
+    }
+    return g_steal_pointer(&key);
+}
+
+static int64_t wall_now_s(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* Record the instance as started, grace_active last seen as 1 now. */
+static int grace_state_save(const struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key(ctx);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
+    g_key_file_set_boolean(kf, STATE_GROUP, "started", TRUE);
+    g_key_file_set_int64(kf, STATE_GROUP, "grace_active_seen", wall_now_s());
+    return state_write(key, kf);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* The one place where a failure becomes an exit reason and an OCF code. */
+static int grace_result(int r, const char *reason)
+{
+    if (r >= 0) {
+        return OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
+    return ocf_rc_from_errno(r);
+}
+
+static int grace_local_node(const struct ocf_ctx *ctx, char **ret_node,
+                            char **ret_reason)
+{
+    int r = attr_local_node(ctx->deadline, ret_node);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf(
+            "cannot determine the local node name: %s", g_strerror(-r));
+    }
+    return r;
+}
+
+/* 0 if grace_active is 1 on node, -ENXIO if absent or another value. */
+static int grace_active_is_set(const struct ocf_ctx *ctx, const char *node,
+                               int64_t deadline, char **ret_value)
+{
+    g_autofree char *value = NULL;
+    int r = attr_get(node, ocf_param(ctx, "grace_active"), deadline, &value);
+
+    if (r < 0) {
+        return r;
+    }
+    if (strcmp(value, "1") != 0) {
+        *ret_value = g_steal_pointer(&value);
+        return -ENXIO;
+    }
+    return 0;
+}
+
+/* ---- start / stop / monitor ------------------------------------------- */
+
+static int grace_start_action(struct ocf_ctx *ctx)
+{
+    g_autofree char *reason = NULL;
+    g_autofree char *node = NULL;
+    int64_t begin = deadline_now();
+    int r;
+
+    r = grace_local_node(ctx, &node, &reason);
+    if (r < 0) {
+        return grace_result(r, reason);
+    }
+    /* ganesha_mon sets the attribute; wait for it instead of sleeping */
+    for (;;) {
+        g_autofree char *value = NULL;
+
+        r = grace_active_is_set(ctx, node, ctx->deadline, &value);
+        if (r == 0) {
+            break;
+        }
+        if (deadline_passed(ctx->deadline)) {
+            reason = g_strdup_printf(
+                "%s is not 1 on %s after %lld s (%s)",
+                ocf_param(ctx, "grace_active"), node,
+                (long long)((deadline_now() - begin) / G_USEC_PER_SEC),
+                r == -ENXIO ? (value != NULL ? "other value" : "absent")
+                            : g_strerror(-r));
+            /* ERR_GENERIC: the attribute may come later; never 7 */
+            return grace_result(-ETIMEDOUT, reason);
+        }
+        deadline_sleep(GRACE_START_POLL_MS, ctx->deadline);
+    }
+    r = grace_state_save(ctx);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return grace_result(r, reason);
+}
+
+static int grace_stop_action(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key(ctx);
+    g_autofree char *reason = NULL;
+    int r = state_remove(key);
+
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot remove the state file: %s", g_strerror(-r));
+    }
+    return grace_result(r, reason);
+}
+
+static int grace_monitor_action(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key(ctx);
+    g_autofree char *reason = NULL;
+    g_autofree char *node = NULL;
+    g_autofree char *value = NULL;
+    g_autoptr(GKeyFile) kf = NULL;
+    int64_t seen, now = wall_now_s();
+    int r;
+
+    r = state_read(key, &kf, NULL);
+    if (r == -ENOENT) {
+        return OCF_NOT_RUNNING;
+    }
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
+        return grace_result(r, reason);
+    }
+    if (!g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL)) {
+        return OCF_NOT_RUNNING;
+    }
+    seen = g_key_file_get_int64(kf, STATE_GROUP, "grace_active_seen", NULL);
+    if (now >= seen && now - seen < GRACE_RECHECK_S) {
+        /* the location rule bans us on a deletion anyway: no process here */
+        return OCF_SUCCESS;
+    }
+    r = grace_local_node(ctx, &node, &reason);
+    if (r < 0) {
+        return grace_result(r, reason);
+    }
+    r = grace_active_is_set(ctx, node, ctx->deadline, &value);
+    if (r == -ENXIO) {
+        log_info("%s is %s on %s: not running", ocf_param(ctx, "grace_active"),
+                 value != NULL ? value : "absent", node);
+        return OCF_NOT_RUNNING;
+    }
+    if (r < 0) {
+        reason = g_strdup_printf("cannot read %s on %s: %s",
+                                 ocf_param(ctx, "grace_active"), node,
+                                 g_strerror(-r));
+        return grace_result(r, reason);
+    }
+    r = grace_state_save(ctx);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return grace_result(r, reason);
+}
+
+/* ---- notify -------------------------------------------------------------- */
+
+/*
+ * Ask the local ganesha for grace(<event>:<node>) and confirm it with
+ * get_grace. 0, or -errno with *ret_reason set.
+ */
+static int grace_enter(enum grace_event event, const char *node,
+                       int64_t deadline, char **ret_reason)
+{
+    g_autofree char *arg = grace_arg(event, node);
+    g_autofree char *why = NULL;
+    bool in_grace = false;
+    int r;
+
+    r = grace_start(arg, deadline, &why);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("grace(\"%s\") failed: %s", arg,
+                                      why != NULL ? why : g_strerror(-r));
+        return r;
+    }
+    for (int i = 0; i < GRACE_CONFIRM_TRIES; i++) {
+        g_clear_pointer(&why, g_free);
+        r = grace_get(deadline, &in_grace, &why);
+        if (r < 0 || in_grace || deadline_passed(deadline)) {
+            break;
+        }
+        deadline_sleep(GRACE_CONFIRM_POLL_MS, deadline);
+    }
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("get_grace after grace(\"%s\") failed: "
+                                      "%s",
+                                      arg, why != NULL ? why : g_strerror(-r));
+        return r;
+    }
+    if (!in_grace) {
+        *ret_reason =
+            g_strdup_printf("ganesha is not in grace after grace(\"%s\")", arg);
+        return -EPROTO;
+    }
+    log_info("ganesha is in grace after grace(\"%s\")", arg);
+    return 0;
+}
+
+/*
+ * The node names of a notify list: split on whitespace, deduplicated, the
+ * local node left out. Malformed names are appended to *bad and not returned.
+ */
+static GPtrArray *notify_names(const char *list, const char *local,
+                               GString *bad)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) words = NULL;
+
+    if (list == NULL) {
+        return names;
+    }
+    words = g_strsplit_set(list, " \t\n\r\v\f", -1);
+    for (char **w = words; *w != NULL; w++) {
+        bool dup = false;
+
+        if (**w == '\0') {
+            continue;
+        }
+        if (!attr_node_name_valid(*w)) {
+            g_autofree char *shown = g_strescape(*w, NULL);
+
+            if (strlen(shown) > 64) {
+                strcpy(shown + 61, "...");
+            }
+            log_err("malformed node name \"%s\" in the notification, "
+                    "ignoring",
+                    shown);
+            g_string_append_printf(bad, "%s\"%s\" (malformed)",
+                                   bad->len ? ", " : "", shown);
+            continue;
+        }
+        if (strcmp(*w, local) == 0) {
+            continue;
+        }
+        for (guint i = 0; i < names->len && !dup; i++) {
+            dup = strcmp(g_ptr_array_index(names, i), *w) == 0;
+        }
+        if (dup) {
+            continue;
+        }
+        if (names->len >= GRACE_NOTIFY_MAX_NODES) {
+            g_string_append_printf(bad, "%s%s (over %d nodes)",
+                                   bad->len ? ", " : "", *w,
+                                   GRACE_NOTIFY_MAX_NODES);
+            continue;
+        }
+        g_ptr_array_add(names, g_strdup(*w));
+    }
+    return names;
+}
+
+/* post-stop: grace 5:N, confirm, then ack on N. */
+static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
+                           const char *local, int64_t deadline,
+                           char **ret_reason)
+{
+    g_autofree char *ack =
+        g_strdup_printf("%s-%s", ocf_param(ctx, "grace_ack"), local);
+    int r;
+
+    if (!attr_name_valid(ack)) {
+        *ret_reason = g_strdup_printf("ack attribute name %s is not valid "
+                                      "(too long?)",
+                                      ack);
+        return -EINVAL;
+    }
+    r = grace_enter(GRACE_EVENT_TAKE_IP, node, deadline, ret_reason);
+    if (r < 0) {
+        return r;
+    }
+    r = attr_set(node, ack, "1", deadline);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("cannot set %s=1 on %s: %s", ack, node,
+                                      g_strerror(-r));
+        return r;
+    }
+    log_notice("grace entered for %s and acked with %s", node, ack);
+    return 0;
+}
+
+static int grace_notify_action(struct ocf_ctx *ctx)
+{
+    const char *type = g_getenv("OCF_RESKEY_CRM_meta_notify_type");
+    const char *operation = g_getenv("OCF_RESKEY_CRM_meta_notify_operation");
+    g_autofree char *mode = NULL;
+    g_autofree char *reason = NULL;
+    g_autofree char *local = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+    g_autoptr(GString) failed = g_string_new(NULL);
+    bool post_stop, pre_start;
+    int r, first_error = 0;
+
+    if (type == NULL || operation == NULL) {
+        log_debug("notify without a notification: nothing to do");
+        return OCF_SUCCESS;
+    }
+    mode = g_strdup_printf("%s-%s", type, operation);
+    post_stop = strcmp(mode, "post-stop") == 0;
+    pre_start = strcmp(mode, "pre-start") == 0;
+    if (!post_stop && !pre_start) {
+        log_debug("notify %s: nothing to do", mode);
+        return OCF_SUCCESS;
+    }
+
+    r = grace_local_node(ctx, &local, &reason);
+    if (r < 0) {
+        return grace_result(r, reason);
+    }
+    names = notify_names(
+        g_getenv(post_stop ? "OCF_RESKEY_CRM_meta_notify_stop_uname"
+                           : "OCF_RESKEY_CRM_meta_notify_start_uname"),
+        local, failed);
+    if (failed->len > 0) {
+        first_error = -EINVAL;
+    }
+    log_info("notify %s for %u node(s)", mode, names->len);
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *node = g_ptr_array_index(names, i);
+        /* share what is left fairly: one hung call must not starve the rest */
+        int64_t share = deadline_left_ms(ctx->deadline) / (names->len - i);
+        int64_t deadline = deadline_in(share, ctx->deadline);
+        g_autofree char *why = NULL;
+
+        if (post_stop) {
+            r = grace_take_over(ctx, node, local, deadline, &why);
+        } else {
+            r = grace_enter(GRACE_EVENT_UPDATE_CLIENTS, node, deadline, &why);
+        }
+        if (r < 0) {
+            log_err("%s for %s: %s", mode, node, why);
+            g_string_append_printf(failed, "%s%s (%s)", failed->len ? ", " : "",
+                                   node, why);
+            if (first_error == 0) {
+                first_error = r;
+            }
+        }
+    }
+    if (first_error < 0) {
+        /* Pacemaker ignores notify results; the exit reason stays honest */
+        reason = g_strdup_printf("notify %s failed for: %s", mode, failed->str);
+        ocf_exit_reason("%s", reason);
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    return ocf_main(&grace_agent, argc, argv);
 }

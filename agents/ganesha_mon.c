@@ -1,6 +1,708 @@
-/* ganesha_mon: placeholder until implemented. */
-int main(void);
-int main(void)
+/*
+ * ganesha_mon: watches the local ganesha.nfsd and publishes it as the node
+ * attributes grace-active and ganesha-active; when ganesha dies it releases
+ * them in order, waiting (bounded) for the survivors' grace acks in between.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <glib.h>
+
+#include "attr.h"
+#include "daemon.h"
+#include "deadline.h"
+#include "grace.h"
+#include "log.h"
+#include "ocf.h"
+#include "state.h"
+
+#define MON_AGENT "ganesha_mon"
+#define MON_VERSION "1.0.0"
+
+/* design.md GOCF_REASSERT_S: re-set both attributes at least this often. */
+#define MON_REASSERT_S 30
+/* Longest D-Bus liveness round trip at OCF_CHECK_LEVEL 10. */
+#define MON_DBUS_PROBE_MS 5000
+/* Poll period while waiting for the survivors' grace acks. */
+#define MON_ACK_POLL_MS 100
+/* Time kept back from the ack wait for deleting ganesha-active afterwards. */
+#define MON_RESERVE_MS 2000
+/* Longest path accepted for pidfile. */
+#define MON_PATH_MAX 1024
+
+/* ---- parameter checks (form only, never the local system) ------------- */
+
+static int check_attr_name(const char *value, char **ret_reason)
 {
-    return 3;
+    if (!attr_name_valid(value)) {
+        *ret_reason = g_strdup_printf(
+            "'%s' is not a valid attribute name (1-%d characters of "
+            "[A-Za-z0-9._-], starting with a letter)",
+            value, ATTR_NAME_MAX);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The ack prefix needs room for "-<node>" within ATTR_NAME_MAX. */
+static int check_ack_prefix(const char *value, char **ret_reason)
+{
+    if (check_attr_name(value, ret_reason) < 0) {
+        return -EINVAL;
+    }
+    if (strlen(value) > ATTR_NAME_MAX - 2) {
+        *ret_reason = g_strdup_printf(
+            "the prefix is too long: at most %d characters leave room for "
+            "\"-<node>\"",
+            ATTR_NAME_MAX - 2);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Empty means the default pid files; otherwise a clean absolute path. */
+static int check_pidfile(const char *value, char **ret_reason)
+{
+    g_auto(GStrv) parts = NULL;
+
+    if (value[0] == '\0') {
+        return 0;
+    }
+    if (value[0] != '/') {
+        *ret_reason = g_strdup("must be an absolute path");
+        return -EINVAL;
+    }
+    if (strlen(value) > MON_PATH_MAX) {
+        *ret_reason =
+            g_strdup_printf("longer than %d characters", MON_PATH_MAX);
+        return -EINVAL;
+    }
+    for (const char *p = value; *p != '\0'; p++) {
+        if (g_ascii_iscntrl(*p)) {
+            *ret_reason = g_strdup("contains a control character");
+            return -EINVAL;
+        }
+    }
+    parts = g_strsplit(value + 1, "/", -1);
+    for (char **part = parts; *part != NULL; part++) {
+        if (**part == '\0' || strcmp(*part, ".") == 0 ||
+            strcmp(*part, "..") == 0) {
+            *ret_reason =
+                g_strdup("must be a normalised path (no empty, '.' or '..' "
+                         "components, no trailing '/')");
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* ---- the agent's specification ----------------------------------------- */
+
+static const struct ocf_param mon_params[] = {
+    {
+        .name = "ganesha_active",
+        .type = OCF_TYPE_STRING,
+        .default_value = "ganesha-active",
+        .shortdesc = "attribute: this node's ganesha serves",
+        .longdesc = "Name of the transient node attribute set to 1 while the "
+                    "local ganesha.nfsd is alive. The location rule of this "
+                    "node's VIP group requires it.",
+        .check = check_attr_name,
+    },
+    {
+        .name = "grace_active",
+        .type = OCF_TYPE_STRING,
+        .default_value = "grace-active",
+        .shortdesc = "attribute: the grace clone may run here",
+        .longdesc = "Name of the transient node attribute set to 1 while the "
+                    "local ganesha.nfsd is alive. The location rule of the "
+                    "ganesha_grace clone requires it; deleting it stops the "
+                    "clone instance here and so notifies the survivors.",
+        .check = check_attr_name,
+    },
+    {
+        .name = "grace_ack",
+        .type = OCF_TYPE_STRING,
+        .default_value = "grace-ack",
+        .shortdesc = "prefix of the survivors' grace acks",
+        .longdesc = "Prefix of the transient attributes <grace_ack>-<survivor> "
+                    "that ganesha_grace on each survivor sets on this node "
+                    "once its own ganesha confirmed grace for this node's "
+                    "failure. Must match ganesha_grace's grace_ack.",
+        .check = check_ack_prefix,
+    },
+    {
+        .name = "grace_delay",
+        .type = OCF_TYPE_INTEGER,
+        .default_value = "5",
+        .shortdesc = "upper bound of the wait for grace acks (s)",
+        .longdesc = "When ganesha.nfsd died, the longest time in seconds to "
+                    "wait, between deleting grace_active and deleting "
+                    "ganesha_active, for every survivor's grace ack. The "
+                    "wait ends as soon as all survivors confirmed, and never "
+                    "runs past the action's own timeout. 0 to 600.",
+        .min = 0,
+        .max = 600,
+    },
+    {
+        .name = "pidfile",
+        .type = OCF_TYPE_STRING,
+        .default_value = "",
+        .shortdesc = "pid file of ganesha.nfsd",
+        .longdesc = "Absolute path of ganesha.nfsd's pid file. Empty: the "
+                    "first that exists of /run/ganesha/ganesha.pid, "
+                    "/var/run/ganesha.pid and /var/run/ganesha.nfsd.pid. The "
+                    "process it names must be ganesha.nfsd to count as "
+                    "alive.",
+        .check = check_pidfile,
+    },
+    {.name = NULL},
+};
+
+static int mon_start(struct ocf_ctx *ctx);
+static int mon_stop(struct ocf_ctx *ctx);
+static int mon_monitor(struct ocf_ctx *ctx);
+
+/* clang-format off */
+static const struct ocf_action mon_actions[] = {
+    /* name           handler       timeout interval depth */
+    {"start",         mon_start,    40,     0,       -1},
+    {"stop",          mon_stop,     40,     0,       -1},
+    {"monitor",       mon_monitor,  20,     1,       0},
+    {"validate-all",  NULL,         20,     0,       -1},
+    {"meta-data",     NULL,         20,     0,       -1},
+    {.name = NULL},
+};
+/* clang-format on */
+
+static const struct ocf_agent mon_agent = {
+    .name = MON_AGENT,
+    .version = MON_VERSION,
+    .shortdesc = "Publishes the liveness of the local NFS-Ganesha as node "
+                 "attributes",
+    .longdesc =
+        "Watches the local ganesha.nfsd (it does not start or stop it) and "
+        "publishes its state as two transient node attributes. While ganesha "
+        "is alive (its pid file names a live ganesha.nfsd process; at "
+        "OCF_CHECK_LEVEL=10 also a D-Bus get_grace round trip answered within "
+        "5 s, which catches a hung daemon) both grace_active and "
+        "ganesha_active are 1; they are re-set at least every 30 s, and a "
+        "steady monitor otherwise runs no other program. "
+        "When ganesha dies the agent releases the node in order: it deletes "
+        "the stale <grace_ack>-* acks of this node and grace_active, so "
+        "Pacemaker stops the ganesha_grace instance here and its post-stop "
+        "notification puts every survivor's ganesha into grace; it then "
+        "waits, at most grace_delay seconds and never past its own timeout, "
+        "until every online survivor with grace_active=1 has set "
+        "<grace_ack>-<survivor>=1 on this node, logs by name any survivor "
+        "that did not confirm, and only then deletes ganesha_active, which "
+        "moves this node's VIP. Monitor still succeeds for a dead ganesha: "
+        "the daemon is not a cluster resource. Stop releases the node the "
+        "same way. A probe only reports whether the agent was started. "
+        "The advertised monitor is depth 0 every 1 s; the shipped setup "
+        "runs it with OCF_CHECK_LEVEL=10 every 1 s (the D-Bus call is "
+        "in-process, no program is run).",
+    .params = mon_params,
+    .actions = mon_actions,
+    .validate = NULL,
+};
+
+/* ---- local state ------------------------------------------------------ */
+
+struct mon_state {
+    bool started;
+    bool alive;
+    bool released;
+    int64_t asserted; /* unix seconds of the last time both were set */
+};
+
+#define STATE_GROUP "state"
+
+/* State-file name: design.md's sanitised "<agent>-<instance>". */
+static char *state_key(const struct ocf_ctx *ctx)
+{
+    g_autofree char *key = g_strdup_printf("%s-%s", MON_AGENT, ctx->instance);
+
+    for (char *p = key; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && strchr("._:-", *p) == NULL) {
+            *p = '_';
+        }
+    }
+    if (strlen(key) > 180) {
+        /* keep it unique but within state_key_valid()'s 200 characters */
+        guint hash = g_str_hash(key);
+
+        key[170] = '\0';
+        return g_strdup_printf("%s-%08x", key, hash);
+    }
+    return g_steal_pointer(&key);
+}
+
+static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st)
+{
+    g_autofree char *key = state_key(ctx);
+    g_autoptr(GKeyFile) kf = NULL;
+    int r;
+
+    *st = (struct mon_state){0};
+    r = state_read(key, &kf, NULL);
+    if (r < 0) {
+        return r;
+    }
+    st->started = g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL);
+    st->alive = g_key_file_get_boolean(kf, STATE_GROUP, "alive", NULL);
+    st->released = g_key_file_get_boolean(kf, STATE_GROUP, "released", NULL);
+    st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
+    return 0;
+}
+
+static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
+{
+    g_autofree char *key = state_key(ctx);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
+    g_key_file_set_boolean(kf, STATE_GROUP, "started", st->started);
+    g_key_file_set_boolean(kf, STATE_GROUP, "alive", st->alive);
+    g_key_file_set_boolean(kf, STATE_GROUP, "released", st->released);
+    g_key_file_set_int64(kf, STATE_GROUP, "asserted", st->asserted);
+    return state_write(key, kf);
+}
+
+static int64_t wall_now_s(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/*
+ * Whether every parameter in the environment is well formed. ocf_main runs
+ * stop even when one is not, with the default in its place; but a resource
+ * with such a parameter never started, so stop must not act on the default.
+ */
+static bool mon_params_valid(void)
+{
+    for (const struct ocf_param *p = mon_params; p->name != NULL; p++) {
+        g_autofree char *var = g_strconcat("OCF_RESKEY_", p->name, NULL);
+        g_autofree char *why = NULL;
+        const char *value = g_getenv(var);
+
+        if (value != NULL && value[0] != '\0' &&
+            ocf_param_check(p, value, &why) < 0) {
+            log_warn("%s", why);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Is ganesha alive? 0 if so, else -errno with *ret_reason saying why not.
+ * Level 10 adds a bounded D-Bus round trip so a hung daemon counts as dead.
+ */
+static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
+{
+    const char *pidfile = ocf_param(ctx, "pidfile");
+    g_autofree char *why = NULL;
+    bool in_grace = false;
+    pid_t pid = 0;
+    int r;
+
+    if (pidfile != NULL && pidfile[0] == '\0') {
+        pidfile = NULL;
+    }
+    r = daemon_ganesha_pid(pidfile, &pid);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("no live ganesha.nfsd (pid file %s): %s",
+                                      pidfile != NULL ? pidfile : "default",
+                                      g_strerror(-r));
+        return r;
+    }
+    if (ctx->check_level < 10) {
+        return 0;
+    }
+    r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline), &in_grace,
+                  &why);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf(
+            "ganesha.nfsd (pid %ld) does not answer on D-Bus: %s", (long)pid,
+            why != NULL ? why : g_strerror(-r));
+        return r;
+    }
+    return 0;
+}
+
+/* The local node's name, resolved only when attributes must be touched. */
+static int mon_local_node(const struct ocf_ctx *ctx, char **ret_node,
+                          char **ret_reason)
+{
+    int r = attr_local_node(ctx->deadline, ret_node);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf(
+            "cannot determine the local node name: %s", g_strerror(-r));
+    }
+    return r;
+}
+
+static int mon_attr_set(const struct ocf_ctx *ctx, const char *node,
+                        const char *param, char **ret_reason)
+{
+    const char *name = ocf_param(ctx, param);
+    int r = attr_set(node, name, "1", ctx->deadline);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("cannot set %s=1 on %s: %s", name, node,
+                                      g_strerror(-r));
+    }
+    return r;
+}
+
+static int mon_attr_delete(const char *node, const char *name, int64_t deadline,
+                           char **ret_reason)
+{
+    int r = attr_delete(node, name, deadline);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("cannot delete %s on %s: %s", name, node,
+                                      g_strerror(-r));
+    }
+    return r;
+}
+
+static const char *node_attr(const struct attr_node *n, const char *name)
+{
+    if (n == NULL || n->attrs == NULL) {
+        return NULL;
+    }
+    return g_hash_table_lookup(n->attrs, name);
+}
+
+/*
+ * Survivors expected to ack (online, not us, grace_active=1 now) that have
+ * not set <grace_ack>-<survivor>=1 on us yet, space-separated; "" if none.
+ */
+static char *mon_missing_acks(const struct ocf_ctx *ctx, GPtrArray *nodes,
+                              const char *node, unsigned *ret_expected)
+{
+    const char *grace_active = ocf_param(ctx, "grace_active");
+    const char *prefix = ocf_param(ctx, "grace_ack");
+    const struct attr_node *me = attr_snapshot_node(nodes, node);
+    GString *missing = g_string_new(NULL);
+    unsigned expected = 0;
+
+    for (guint i = 0; i < nodes->len; i++) {
+        const struct attr_node *n = g_ptr_array_index(nodes, i);
+        g_autofree char *ack = NULL;
+
+        if (!n->online || strcmp(n->name, node) == 0 ||
+            g_strcmp0(node_attr(n, grace_active), "1") != 0) {
+            continue;
+        }
+        expected++;
+        ack = g_strdup_printf("%s-%s", prefix, n->name);
+        if (g_strcmp0(node_attr(me, ack), "1") != 0) {
+            g_string_append_printf(missing, "%s%s", missing->len ? " " : "",
+                                   n->name);
+        }
+    }
+    *ret_expected = expected;
+    return g_string_free(missing, FALSE);
+}
+
+/*
+ * Wait until every expected survivor acked, at most grace_delay and never
+ * into the time kept back for deleting ganesha_active. Reaching the bound
+ * is not a failure (it is logged by name): the wait only orders the VIP
+ * move after grace where the survivors manage it in time.
+ */
+static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
+                          int64_t limit)
+{
+    int64_t delay_ms = ocf_param_int(ctx, "grace_delay") * 1000;
+    int64_t bound = deadline_in(delay_ms, limit);
+    int64_t begin = deadline_now();
+    g_autofree char *missing = NULL;
+    int last_error = 0;
+
+    for (;;) {
+        g_autoptr(GPtrArray) nodes = NULL;
+        unsigned expected = 0;
+        int r = attr_snapshot(limit, &nodes);
+
+        if (r < 0) {
+            last_error = r;
+        } else {
+            last_error = 0;
+            g_free(missing);
+            missing = mon_missing_acks(ctx, nodes, node, &expected);
+            if (missing[0] == '\0') {
+                log_info("grace confirmed by all %u survivor(s) after %lld ms",
+                         expected, (long long)(deadline_now() - begin) / 1000);
+                return;
+            }
+        }
+        if (deadline_passed(bound)) {
+            break;
+        }
+        deadline_sleep(MON_ACK_POLL_MS, bound);
+    }
+    if (last_error < 0) {
+        log_warn("cannot read the survivors' grace acks: %s; releasing "
+                 "after %lld ms without confirmation from: %s",
+                 g_strerror(-last_error),
+                 (long long)(deadline_now() - begin) / 1000,
+                 missing != NULL ? missing : "(unknown)");
+    } else {
+        log_warn("no grace confirmation after %lld ms from: %s; releasing "
+                 "anyway",
+                 (long long)(deadline_now() - begin) / 1000, missing);
+    }
+}
+
+/*
+ * The release procedure of design.md "Failover of a dead ganesha":
+ * stale acks, grace_active, bounded wait for acks, ganesha_active.
+ * Driven by one snapshot, so a repeated release (after an interrupted one,
+ * or a stop without state) neither deletes this failover's acks nor waits
+ * when nothing was published.
+ */
+static int mon_release(const struct ocf_ctx *ctx, const char *node,
+                       char **ret_reason)
+{
+    const char *grace_active = ocf_param(ctx, "grace_active");
+    const char *ganesha_active = ocf_param(ctx, "ganesha_active");
+    g_autofree char *ack_prefix =
+        g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
+    int64_t limit = deadline_in(
+        deadline_left_ms(ctx->deadline) -
+            MIN(MON_RESERVE_MS, deadline_left_ms(ctx->deadline) / 4),
+        ctx->deadline);
+    g_autoptr(GPtrArray) nodes = NULL;
+    const struct attr_node *me;
+    const char *grace_value;
+    bool published;
+    int r;
+
+    r = attr_snapshot(limit, &nodes);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf(
+            "cannot read the node attributes from the CIB: %s", g_strerror(-r));
+        return r;
+    }
+    me = attr_snapshot_node(nodes, node);
+    grace_value = node_attr(me, grace_active);
+    published = g_strcmp0(grace_value, "1") == 0;
+
+    if (published) {
+        /* a new failover: acks left from an earlier one mean nothing */
+        GHashTableIter iter;
+        gpointer name;
+
+        g_hash_table_iter_init(&iter, me->attrs);
+        while (g_hash_table_iter_next(&iter, &name, NULL)) {
+            if (g_str_has_prefix(name, ack_prefix)) {
+                r = mon_attr_delete(node, name, limit, ret_reason);
+                if (r < 0) {
+                    return r;
+                }
+            }
+        }
+    }
+    if (grace_value != NULL) {
+        r = mon_attr_delete(node, grace_active, limit, ret_reason);
+        if (r < 0) {
+            return r;
+        }
+    }
+    if (node_attr(me, ganesha_active) == NULL) {
+        log_debug("%s not set on %s: nothing to release", ganesha_active, node);
+        return 0;
+    }
+    if (!published) {
+        log_info("%s already deleted on %s (interrupted release): waiting "
+                 "for the acks of this failover",
+                 grace_active, node);
+    }
+    mon_wait_acks(ctx, node, limit);
+    return mon_attr_delete(node, ganesha_active, ctx->deadline, ret_reason);
+}
+
+/* ---- the monitor logic -------------------------------------------------- */
+
+/*
+ * One observation: publish a live ganesha, release a dead one. Returns 0 or
+ * -errno with *ret_reason set. The steady state runs no program at all.
+ */
+static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
+                       char **ret_reason)
+{
+    g_autofree char *why_dead = NULL;
+    g_autofree char *node = NULL;
+    int64_t now = wall_now_s();
+    int r;
+
+    if (mon_ganesha_alive(ctx, &why_dead) == 0) {
+        if (st->alive && !st->released && now >= st->asserted &&
+            now - st->asserted < MON_REASSERT_S) {
+            return 0;
+        }
+        if (!st->alive) {
+            log_notice("ganesha.nfsd is alive: publishing %s and %s",
+                       ocf_param(ctx, "grace_active"),
+                       ocf_param(ctx, "ganesha_active"));
+        }
+        r = mon_local_node(ctx, &node, ret_reason);
+        if (r < 0) {
+            return r;
+        }
+        /* grace first: the grace clone must be able to run before the VIP */
+        r = mon_attr_set(ctx, node, "grace_active", ret_reason);
+        if (r < 0) {
+            return r;
+        }
+        r = mon_attr_set(ctx, node, "ganesha_active", ret_reason);
+        if (r < 0) {
+            return r;
+        }
+        st->alive = true;
+        st->released = false;
+        st->asserted = now;
+    } else {
+        if (st->released) {
+            return 0;
+        }
+        log_warn("%s: releasing this node", why_dead);
+        r = mon_local_node(ctx, &node, ret_reason);
+        if (r < 0) {
+            return r;
+        }
+        r = mon_release(ctx, node, ret_reason);
+        if (r < 0) {
+            return r;
+        }
+        log_notice("released: %s and %s deleted on %s",
+                   ocf_param(ctx, "grace_active"),
+                   ocf_param(ctx, "ganesha_active"), node);
+        st->alive = false;
+        st->released = true;
+    }
+    r = mon_state_save(ctx, st);
+    if (r < 0) {
+        *ret_reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return r;
+}
+
+/* ---- action handlers ------------------------------------------------ */
+
+/* The one place where a failure becomes an exit reason and an OCF code. */
+static int mon_result(int r, const char *reason)
+{
+    if (r >= 0) {
+        return OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
+    return ocf_rc_from_errno(r);
+}
+
+static int mon_start(struct ocf_ctx *ctx)
+{
+    g_autofree char *reason = NULL;
+    struct mon_state st;
+    int r = mon_state_load(ctx, &st);
+
+    if (r < 0 && r != -ENOENT) {
+        log_warn("unreadable state file (%s), starting afresh", g_strerror(-r));
+    }
+    if (r < 0 || !st.started) {
+        st = (struct mon_state){.started = true};
+        r = mon_state_save(ctx, &st);
+        if (r < 0) {
+            reason = g_strdup_printf("cannot write the state file: %s",
+                                     g_strerror(-r));
+            return mon_result(r, reason);
+        }
+    }
+    r = mon_observe(ctx, &st, &reason);
+    return mon_result(r, reason);
+}
+
+static int mon_monitor(struct ocf_ctx *ctx)
+{
+    g_autofree char *reason = NULL;
+    struct mon_state st;
+    int r = mon_state_load(ctx, &st);
+
+    if (r == -ENOENT || (r == 0 && !st.started)) {
+        return OCF_NOT_RUNNING;
+    }
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
+        return mon_result(r, reason);
+    }
+    if (ctx->probe) {
+        /* a probe reports what was started and changes nothing */
+        return OCF_SUCCESS;
+    }
+    r = mon_observe(ctx, &st, &reason);
+    return mon_result(r, reason);
+}
+
+static int mon_stop(struct ocf_ctx *ctx)
+{
+    g_autofree char *reason = NULL;
+    g_autofree char *key = state_key(ctx);
+    g_autofree char *node = NULL;
+    struct mon_state st;
+    int r;
+
+    if (!mon_params_valid()) {
+        /* start refuses these parameters, so nothing was published */
+        log_warn("invalid parameters: nothing can have been started");
+        (void)state_remove(key);
+        return OCF_SUCCESS;
+    }
+    r = mon_state_load(ctx, &st);
+    if (r < 0 && r != -ENOENT) {
+        log_warn("unreadable state file (%s), releasing anyway",
+                 g_strerror(-r));
+    }
+    r = mon_local_node(ctx, &node, &reason);
+    if (r < 0) {
+        return mon_result(r, reason);
+    }
+    if (!st.released) {
+        r = mon_release(ctx, node, &reason);
+        if (r < 0) {
+            return mon_result(r, reason);
+        }
+    }
+    r = mon_attr_delete(node, ocf_param(ctx, "grace_active"), ctx->deadline,
+                        &reason);
+    if (r == 0) {
+        r = mon_attr_delete(node, ocf_param(ctx, "ganesha_active"),
+                            ctx->deadline, &reason);
+    }
+    if (r < 0) {
+        return mon_result(r, reason);
+    }
+    r = state_remove(key);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot remove the state file: %s", g_strerror(-r));
+    }
+    return mon_result(r, reason);
+}
+
+int main(int argc, char **argv)
+{
+    return ocf_main(&mon_agent, argc, argv);
 }
