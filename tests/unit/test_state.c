@@ -1,8 +1,311 @@
-/* test_state: placeholder until implemented. */
-#include <stdio.h>
-int main(void);
+/*
+ * test_state: state file keys, the directory, atomic write and read back,
+ * age, refusal to follow links, bad content, removal.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "state.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct fixture {
+    char *top; /* a private temporary directory */
+    char *dir; /* HA_RSCTMP: top/rsc, not created yet */
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = g_new0(struct fixture, 1);
+
+    f->top = g_dir_make_tmp("test_state.XXXXXX", NULL);
+    assert_non_null(f->top);
+    f->dir = g_build_filename(f->top, "rsc", NULL);
+    setenv("HA_RSCTMP", f->dir, 1);
+    *state = f;
+    return 0;
+}
+
+static void remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    if (d != NULL) {
+        while ((name = g_dir_read_name(d)) != NULL) {
+            g_autofree char *p = g_build_filename(path, name, NULL);
+
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) &&
+                !g_file_test(p, G_FILE_TEST_IS_SYMLINK)) {
+                remove_tree(p);
+            } else {
+                g_unlink(p);
+            }
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(path);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    remove_tree(f->top);
+    g_free(f->top);
+    g_free(f->dir);
+    g_free(f);
+    unsetenv("HA_RSCTMP");
+    return 0;
+}
+
+static GKeyFile *sample(void)
+{
+    GKeyFile *kf = g_key_file_new();
+
+    g_key_file_set_boolean(kf, "state", "alive", TRUE);
+    g_key_file_set_int64(kf, "state", "asserted", 1234567890);
+    return kf;
+}
+
+static void test_dir_from_env(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_string_equal(state_dir(), f->dir);
+    setenv("HA_RSCTMP", "relative/dir", 1);
+    /* a relative directory would depend on the cwd: the default wins */
+    assert_string_equal(state_dir(), "/run/resource-agents");
+    unsetenv("HA_RSCTMP");
+    assert_string_equal(state_dir(), "/run/resource-agents");
+    setenv("HA_RSCTMP", f->dir, 1);
+}
+
+static void test_key_valid(void **state)
+{
+    char long_key[202];
+
+    assert_true(state_key_valid("ganesha_mon-nfs-mon:0"));
+    assert_true(state_key_valid("a.b_c-d:e"));
+    assert_false(state_key_valid(NULL));
+    assert_false(state_key_valid(""));
+    assert_false(state_key_valid(".hidden"));
+    assert_false(state_key_valid("a/b"));
+    assert_false(state_key_valid(".."));
+    assert_false(state_key_valid("a b"));
+    assert_false(state_key_valid("a\nb"));
+    assert_false(state_key_valid("caf\xc3\xa9"));
+    memset(long_key, 'k', sizeof(long_key));
+    long_key[200] = '\0';
+    assert_true(state_key_valid(long_key));
+    long_key[200] = 'k';
+    long_key[201] = '\0';
+    assert_false(state_key_valid(long_key));
+}
+
+static void test_write_read_roundtrip(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autoptr(GKeyFile) back = NULL;
+    g_autofree char *path = g_build_filename(f->dir, "k1", NULL);
+    struct stat st;
+    int64_t age = -1;
+
+    assert_false(state_exists("k1"));
+    assert_int_equal(state_write("k1", kf), 0);
+    assert_true(state_exists("k1"));
+
+    /* the missing directory was created private */
+    assert_int_equal(stat(f->dir, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0077, 0);
+
+    assert_int_equal(state_read("k1", &back, &age), 0);
+    assert_true(g_key_file_get_boolean(back, "state", "alive", NULL));
+    assert_int_equal(g_key_file_get_int64(back, "state", "asserted", NULL),
+                     1234567890);
+    assert_true(age >= 0 && age <= 2);
+}
+
+static void test_read_age_optional(void **state)
+{
+    g_autoptr(GKeyFile) kf = sample();
+    g_autoptr(GKeyFile) back = NULL;
+
+    assert_int_equal(state_write("k2", kf), 0);
+    assert_int_equal(state_read("k2", &back, NULL), 0);
+}
+
+static void test_age(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autoptr(GKeyFile) back = NULL;
+    g_autofree char *path = g_build_filename(f->dir, "old", NULL);
+    struct timeval tv[2];
+    int64_t age = -1;
+
+    assert_int_equal(state_write("old", kf), 0);
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec -= 100;
+    tv[1] = tv[0];
+    assert_int_equal(utimes(path, tv), 0);
+    assert_int_equal(state_read("old", &back, &age), 0);
+    assert_true(age >= 100 && age <= 102);
+}
+
+static void test_overwrite_leaves_no_temporary(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autoptr(GKeyFile) back = NULL;
+    g_autoptr(GDir) d = NULL;
+    const char *name;
+    int n = 0;
+
+    for (int i = 0; i < 5; i++) {
+        g_key_file_set_integer(kf, "state", "round", i);
+        assert_int_equal(state_write("k3", kf), 0);
+    }
+    assert_int_equal(state_read("k3", &back, NULL), 0);
+    assert_int_equal(g_key_file_get_integer(back, "state", "round", NULL), 4);
+    d = g_dir_open(f->dir, 0, NULL);
+    assert_non_null(d);
+    while ((name = g_dir_read_name(d)) != NULL) {
+        /* only the state file itself: every temporary was renamed */
+        assert_string_equal(name, "k3");
+        n++;
+    }
+    assert_int_equal(n, 1);
+}
+
+static void test_read_missing(void **state)
+{
+    GKeyFile *kf = NULL;
+
+    assert_int_equal(state_read("nothing-here", &kf, NULL), -ENOENT);
+    assert_null(kf);
+}
+
+static void test_bad_key_rejected(void **state)
+{
+    g_autoptr(GKeyFile) kf = sample();
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("../escape", kf), -EINVAL);
+    assert_int_equal(state_read("../escape", &back, NULL), -EINVAL);
+    assert_int_equal(state_remove("a/b"), -EINVAL);
+    assert_false(state_exists(".."));
+    assert_null(back);
+}
+
+static void test_symlink_not_followed(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *target = g_build_filename(f->top, "target", NULL);
+    g_autofree char *link = g_build_filename(f->dir, "link", NULL);
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("k4", kf), 0); /* creates the directory */
+    assert_true(g_file_set_contents(target, "[state]\nalive=true\n", -1,
+                                    NULL));
+    assert_int_equal(symlink(target, link), 0);
+    /* a link planted in the state directory is never read through */
+    assert_int_equal(state_read("link", &back, NULL), -ELOOP);
+    assert_null(back);
+    assert_false(state_exists("link"));
+}
+
+static void test_unparsable(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *path = g_build_filename(f->dir, "junk", NULL);
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("k5", kf), 0);
+    assert_true(g_file_set_contents(path, "not a key file\n\x01\x02", -1,
+                                    NULL));
+    assert_int_equal(state_read("junk", &back, NULL), -EINVAL);
+    assert_null(back);
+}
+
+static void test_not_regular(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *path = g_build_filename(f->dir, "adir", NULL);
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("k6", kf), 0);
+    assert_int_equal(g_mkdir(path, 0700), 0);
+    assert_int_equal(state_read("adir", &back, NULL), -EINVAL);
+    assert_false(state_exists("adir"));
+}
+
+static void test_remove(void **state)
+{
+    g_autoptr(GKeyFile) kf = sample();
+
+    assert_int_equal(state_write("gone", kf), 0);
+    assert_int_equal(state_remove("gone"), 0);
+    assert_false(state_exists("gone"));
+    /* removing what is not there is success */
+    assert_int_equal(state_remove("gone"), 0);
+}
+
+static void test_write_unwritable_dir(void **state)
+{
+    g_autoptr(GKeyFile) kf = sample();
+
+    setenv("HA_RSCTMP", "/proc/gocf-cannot-exist/rsc", 1);
+    assert_true(state_write("k7", kf) < 0);
+}
+
 int main(void)
 {
-    printf("1..0 # SKIP not written yet\n");
-    return 0;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dir_from_env, setup, teardown),
+        cmocka_unit_test(test_key_valid),
+        cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_read_age_optional, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_age, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overwrite_leaves_no_temporary,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_key_rejected, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_symlink_not_followed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unparsable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_unwritable_dir, setup,
+                                        teardown),
+    };
+    int rc;
+
+    log_init("test_state", NULL);
+    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    log_fini();
+    return rc;
 }
