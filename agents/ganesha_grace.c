@@ -362,15 +362,42 @@ static int grace_enter(enum grace_event event, const char *node,
     return 0;
 }
 
+/* Failures shown in the exit reason before "and N more". */
+#define GRACE_REASON_FAILURES 4
+
+/* Each failed node, "<node> (<why>)", in the order they were tried. */
+static void failure_add(GPtrArray *failures, const char *node, const char *why)
+{
+    g_ptr_array_add(failures, g_strdup_printf("%s (%s)", node, why));
+}
+
+/* The exit reason's summary: the first few failures, then a count. */
+static char *failure_summary(GPtrArray *failures)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < failures->len && i < GRACE_REASON_FAILURES; i++) {
+        g_string_append_printf(s, "%s%s", i ? "; " : "",
+                               (char *)g_ptr_array_index(failures, i));
+    }
+    if (failures->len > GRACE_REASON_FAILURES) {
+        g_string_append_printf(s, "; and %u more (see the log)",
+                               failures->len - GRACE_REASON_FAILURES);
+    }
+    return g_string_free(s, FALSE);
+}
+
 /*
  * The node names of a notify list: split on whitespace, deduplicated, the
- * local node left out. Malformed names are appended to *bad and not returned.
+ * local node left out. Malformed names (and names beyond the limit) are
+ * logged, added to \p failures, and not returned.
  */
 static GPtrArray *notify_names(const char *list, const char *local,
-                               GString *bad)
+                               GPtrArray *failures)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) words = NULL;
+    unsigned over = 0;
 
     if (list == NULL) {
         return names;
@@ -383,16 +410,14 @@ static GPtrArray *notify_names(const char *list, const char *local,
             continue;
         }
         if (!attr_node_name_valid(*w)) {
-            g_autofree char *shown = g_strescape(*w, NULL);
+            g_autofree char *cut = g_strndup(*w, 48);
+            g_autofree char *shown = g_strescape(cut, NULL);
+            g_autofree char *quoted = g_strdup_printf(
+                "\"%s\"%s", shown, strlen(*w) > 48 ? "..." : "");
 
-            if (strlen(shown) > 64) {
-                strcpy(shown + 61, "...");
-            }
-            log_err("malformed node name \"%s\" in the notification, "
-                    "ignoring",
-                    shown);
-            g_string_append_printf(bad, "%s\"%s\" (malformed)",
-                                   bad->len ? ", " : "", shown);
+            log_err("malformed node name %s in the notification, not sent",
+                    quoted);
+            failure_add(failures, quoted, "malformed node name");
             continue;
         }
         if (strcmp(*w, local) == 0) {
@@ -405,12 +430,17 @@ static GPtrArray *notify_names(const char *list, const char *local,
             continue;
         }
         if (names->len >= GRACE_NOTIFY_MAX_NODES) {
-            g_string_append_printf(bad, "%s%s (over %d nodes)",
-                                   bad->len ? ", " : "", *w,
-                                   GRACE_NOTIFY_MAX_NODES);
+            over++;
             continue;
         }
         g_ptr_array_add(names, g_strdup(*w));
+    }
+    if (over > 0) {
+        g_autofree char *what = g_strdup_printf(
+            "%u node(s) beyond the first %d", over, GRACE_NOTIFY_MAX_NODES);
+
+        log_err("%s in the notification were not sent", what);
+        failure_add(failures, what, "too many nodes");
     }
     return names;
 }
@@ -452,9 +482,9 @@ static int grace_notify_action(struct ocf_ctx *ctx)
     g_autofree char *reason = NULL;
     g_autofree char *local = NULL;
     g_autoptr(GPtrArray) names = NULL;
-    g_autoptr(GString) failed = g_string_new(NULL);
+    g_autoptr(GPtrArray) failures = g_ptr_array_new_with_free_func(g_free);
     bool post_stop, pre_start;
-    int r, first_error = 0;
+    int r;
 
     if (type == NULL || operation == NULL) {
         log_debug("notify without a notification: nothing to do");
@@ -475,10 +505,7 @@ static int grace_notify_action(struct ocf_ctx *ctx)
     names = notify_names(
         g_getenv(post_stop ? "OCF_RESKEY_CRM_meta_notify_stop_uname"
                            : "OCF_RESKEY_CRM_meta_notify_start_uname"),
-        local, failed);
-    if (failed->len > 0) {
-        first_error = -EINVAL;
-    }
+        local, failures);
     log_info("notify %s for %u node(s)", mode, names->len);
 
     for (guint i = 0; i < names->len; i++) {
@@ -495,16 +522,15 @@ static int grace_notify_action(struct ocf_ctx *ctx)
         }
         if (r < 0) {
             log_err("%s for %s: %s", mode, node, why);
-            g_string_append_printf(failed, "%s%s (%s)", failed->len ? ", " : "",
-                                   node, why);
-            if (first_error == 0) {
-                first_error = r;
-            }
+            failure_add(failures, node, why);
         }
     }
-    if (first_error < 0) {
+    if (failures->len > 0) {
+        g_autofree char *summary = failure_summary(failures);
+
         /* Pacemaker ignores notify results; the exit reason stays honest */
-        reason = g_strdup_printf("notify %s failed for: %s", mode, failed->str);
+        reason = g_strdup_printf("notify %s failed for %u node(s): %s", mode,
+                                 failures->len, summary);
         ocf_exit_reason("%s", reason);
         return OCF_ERR_GENERIC;
     }

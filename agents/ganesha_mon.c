@@ -441,6 +441,10 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
             last_error = 0;
             g_free(missing);
             missing = mon_missing_acks(ctx, nodes, node, &expected);
+            if (expected == 0) {
+                log_info("no survivor to wait for");
+                return;
+            }
             if (missing[0] == '\0') {
                 log_info("grace confirmed by all %u survivor(s) after %lld ms",
                          expected, (long long)(deadline_now() - begin) / 1000);
