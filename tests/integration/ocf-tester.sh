@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# ocf-tester.sh: resource-agents' ocf-tester passes for each installed agent,
+# run inside a real one-node cluster (tests/lib/onenode-cluster.sh):
+# ganesha_mon without ganesha (grace_delay=0) and, where
+# tests/lib/private-ganesha.sh can run one, with a live ganesha at
+# OCF_CHECK_LEVEL=10; ganesha_grace with grace-active=1 set first;
+# ganesha_nfsd on temporary directories. Also checks what each run leaves.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+
+cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
+ganesha=$TOP/tests/lib/private-ganesha.sh
+
+[[ $(id -u) -eq 0 ]] || skip_all "needs root"
+for p in ocf-tester xmllint crm_attribute crm_node corosync pacemakerd; do
+    command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
+done
+agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
+[[ -f $cluster ]] || skip_all "no one-node cluster helper at $cluster"
+
+in_cluster() { bash "$cluster" exec "$@"; }
+
+work=
+ganesha_dir=
+cleanup() {
+    if [[ -n $ganesha_dir ]]; then
+        in_cluster sh "$ganesha" stop "$ganesha_dir" >/dev/null 2>&1
+    fi
+    [[ -n $work ]] && in_cluster rm -rf "$work"
+    bash "$cluster" stop >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+if ! bash "$cluster" start >/tmp/gocf-ocf-tester-cluster.log 2>&1; then
+    not_ok "the one-node cluster starts" "$(tail -20 /tmp/gocf-ocf-tester-cluster.log)"
+    done_testing
+    exit 1
+fi
+ok "the one-node cluster starts"
+
+# the node name as Pacemaker knows it, once the controller answers
+node=
+for _ in $(seq 1 300); do
+    node=$(in_cluster crm_node -n 2>/dev/null) && [[ -n $node ]] && break
+    sleep 0.1
+done
+if [[ -z $node ]]; then
+    not_ok "crm_node -n answers inside the cluster"
+    done_testing
+    exit 1
+fi
+ok "crm_node -n answers inside the cluster ($node)"
+
+# work under a directory made inside the cluster's namespace (its /tmp may
+# be private), shared with this script when it is the same file system
+work=$(in_cluster mktemp -d /tmp/gocf-ocf-tester.XXXXXX)
+log=$work/agents.log
+
+# tester NAME AGENT [ENV...] -- [OCF-TESTER OPTIONS...]
+tester() {
+    local name=$1 agent=$2
+    shift 2
+    local envs=()
+    while (($#)) && [[ $1 != -- ]]; do envs+=("$1"); shift; done
+    shift
+    local output rc
+    output=$(in_cluster env HA_LOGFACILITY=none HA_LOGFILE="$log" \
+        HA_RSCTMP="$work/rsctmp" "${envs[@]}" \
+        ocf-tester -n "$name" "$@" "$AGENT_DIR/$agent" 2>&1)
+    rc=$?
+    if ((rc == 0)); then
+        ok "ocf-tester passes for $agent ($name)"
+    else
+        not_ok "ocf-tester passes for $agent ($name)" "ocf-tester exit $rc:" \
+            "$(tail -15 <<<"$output")" "agent log:" \
+            "$(in_cluster tail -15 "$log" 2>/dev/null)"
+    fi
+}
+
+# attr_is NAME VALUE|absent: the transient attribute on the node
+attr_is() {
+    local value
+    value=$(in_cluster crm_attribute -N "$node" -n "$1" -l reboot -G -q 2>/dev/null) ||
+        value=absent
+    [[ $value == "$2" ]]
+}
+
+# ---- ganesha_mon, ganesha dead -----------------------------------------
+no_pid=$work/no-ganesha.pid
+tester gocf-mon-dead ganesha_mon -- -o grace_delay=0 -o pidfile="$no_pid"
+check "after ganesha_mon's test run grace-active is absent" attr_is grace-active absent
+check "after ganesha_mon's test run ganesha-active is absent" attr_is ganesha-active absent
+
+# ---- ganesha_grace, grace-active set as ganesha_mon would --------------
+in_cluster crm_attribute -N "$node" -n grace-active -v 1 -l reboot
+tester gocf-grace ganesha_grace --
+in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
+
+# ---- ganesha_nfsd on temporary directories ----------------------------
+shared=$work/shared
+state=$work/state/nfs
+in_cluster mkdir -p "$shared/nfs-ganesha/$node/nfs" "$state"
+in_cluster touch "$state/local-marker"
+tester gocf-nfsd ganesha_nfsd -- -o ha_vol_mnt="$shared" -o state_dir="$state"
+check "after ganesha_nfsd's test run $state is the local directory again" \
+    in_cluster test -d "$state" -a ! -L "$state" -a -e "$state/local-marker"
+check "after ganesha_nfsd's test run no backup is left" \
+    in_cluster test ! -e "$state.backup"
+
+# ---- ganesha_mon (and ganesha_grace) with a live ganesha ------------------
+if ! sh "$ganesha" usable 2>/dev/null; then
+    ok "ocf-tester with a live ganesha # SKIP private-ganesha.sh cannot run here"
+else
+    ganesha_dir=$work/ganesha
+    if bus=$(in_cluster sh "$ganesha" start "$ganesha_dir" 2>&1 | grep '^DBUS_SYSTEM_BUS_ADDRESS='); then
+        ok "a private ganesha runs in the cluster's namespace"
+        pidfile=$ganesha_dir/ganesha.pid
+        tester gocf-mon-live ganesha_mon "$bus" -- -o pidfile="$pidfile" \
+            -o OCF_CHECK_LEVEL=10 -o grace_delay=0
+
+        # one start by hand: both attributes published, then released
+        in_cluster env HA_LOGFACILITY=none HA_LOGFILE="$log" \
+            HA_RSCTMP="$work/rsctmp" "$bus" OCF_RESOURCE_INSTANCE=gocf-mon-hand \
+            OCF_RESKEY_pidfile="$pidfile" OCF_CHECK_LEVEL=10 \
+            "$AGENT_DIR/ganesha_mon" start
+        check "ganesha_mon start with a live ganesha returns 0" test $? -eq 0
+        check "... and sets grace-active=1" attr_is grace-active 1
+        check "... and sets ganesha-active=1" attr_is ganesha-active 1
+        in_cluster env HA_LOGFACILITY=none HA_LOGFILE="$log" \
+            HA_RSCTMP="$work/rsctmp" "$bus" OCF_RESOURCE_INSTANCE=gocf-mon-hand \
+            OCF_RESKEY_pidfile="$pidfile" "$AGENT_DIR/ganesha_mon" stop
+        check "ganesha_mon stop returns 0" test $? -eq 0
+        check "... and deletes grace-active" attr_is grace-active absent
+        check "... and deletes ganesha-active" attr_is ganesha-active absent
+
+        in_cluster crm_attribute -N "$node" -n grace-active -v 1 -l reboot
+        tester gocf-grace-live ganesha_grace "$bus" --
+        in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
+    else
+        not_ok "a private ganesha runs in the cluster's namespace" "$bus"
+    fi
+fi
+
+done_testing
