@@ -1,2 +1,447 @@
-/* attr: placeholder until implemented. */
+/*
+ * attr: transient (reboot-lifetime) node attributes through crm_attribute,
+ * the local node's cluster name, and a snapshot of every node's state and
+ * transient attributes from one cibadmin query, parsed with GMarkup.
+ */
+#include "config.h"
+
 #include "attr.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "run.h"
+
+/* Pacemaker's exit codes (crm/common/results.h, enum crm_exit_e). */
+#define ATTR_CRM_EX_NOSUCH 105        /* CRM_EX_NOSUCH: no such attribute */
+#define ATTR_CRM_EX_NOT_CONNECTED 102 /* CRM_EX_NOT_CONNECTED */
+#define ATTR_CRM_EX_UNAVAILABLE 69    /* CRM_EX_UNAVAILABLE */
+
+static bool name_chars_valid(const char *name, size_t max)
+{
+    size_t len;
+    size_t i;
+
+    if (name == NULL) {
+        return false;
+    }
+    len = strlen(name);
+    if (len == 0 || len > max) {
+        return false;
+    }
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+
+        if (!g_ascii_isalnum(c) && c != '.' && c != '_' && c != '-') {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool attr_node_name_valid(const char *name)
+{
+    return name_chars_valid(name, ATTR_NODE_NAME_MAX) &&
+           g_ascii_isalnum(name[0]);
+}
+
+bool attr_name_valid(const char *name)
+{
+    return name_chars_valid(name, ATTR_NAME_MAX) && g_ascii_isalpha(name[0]);
+}
+
+/* The first line of a tool's stderr, for a log message. */
+static char *first_line(const char *text)
+{
+    const char *end = strchr(text, '\n');
+
+    return end != NULL ? g_strndup(text, (gsize)(end - text)) : g_strdup(text);
+}
+
+/*
+ * Run a Pacemaker tool and map how it ended: 0 (exit 0, *result kept),
+ * -ENXIO (exit 105), -ENOTCONN (cluster unreachable), -ETIMEDOUT, -ENOENT,
+ * -EIO (logged with the tool's first stderr line).
+ */
+static int run_tool(const char *const *argv, int64_t deadline,
+                    struct run_result *result)
+{
+    g_autofree char *why = NULL;
+    int rc;
+
+    rc = run_argv(argv, deadline, result);
+    if (rc == -ENOENT) {
+        log_err("%s is not installed", argv[0]);
+        return rc;
+    }
+    if (rc == -ETIMEDOUT) {
+        log_warn("%s did not finish before the deadline", argv[0]);
+        return rc;
+    }
+    if (rc < 0) {
+        log_err("cannot run %s: %s", argv[0], strerror(-rc));
+        return rc;
+    }
+    switch (result->exit_status) {
+    case 0:
+        return 0;
+    case ATTR_CRM_EX_NOSUCH:
+        rc = -ENXIO;
+        break;
+    case ATTR_CRM_EX_NOT_CONNECTED:
+    case ATTR_CRM_EX_UNAVAILABLE:
+        why = first_line(result->err);
+        log_debug("%s: cluster unreachable (exit %d): %s", argv[0],
+                  result->exit_status, why);
+        rc = -ENOTCONN;
+        break;
+    default:
+        why = first_line(result->err);
+        if (result->term_signal != 0) {
+            log_err("%s was killed by signal %d", argv[0], result->term_signal);
+        } else {
+            log_err("%s failed (exit %d): %s", argv[0], result->exit_status,
+                    why);
+        }
+        rc = -EIO;
+        break;
+    }
+    run_result_clear(result);
+    return rc;
+}
+
+int attr_local_node(int64_t deadline, char **ret_node)
+{
+    static const char *const argv[] = {"crm_node", "-n", NULL};
+    struct run_result result = {0};
+    const char *env = getenv("OCF_RESKEY_CRM_meta_on_node");
+    char *name;
+    int rc;
+
+    if (env != NULL && env[0] != '\0') {
+        if (!attr_node_name_valid(env)) {
+            log_err("OCF_RESKEY_CRM_meta_on_node is not a valid node name");
+            return -EINVAL;
+        }
+        *ret_node = g_strdup(env);
+        return 0;
+    }
+    rc = run_tool(argv, deadline, &result);
+    if (rc == -ENXIO) {
+        log_err("crm_node -n does not know the local node");
+        return -EIO;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    name = g_strchomp(g_strdup(result.out));
+    run_result_clear(&result);
+    if (!attr_node_name_valid(name)) {
+        log_err("crm_node -n gave no valid node name");
+        g_free(name);
+        return -EINVAL;
+    }
+    *ret_node = name;
+    return 0;
+}
+
+/*
+ * crm_attribute -N node -n name -l reboot <action...>: every call names the
+ * node and the transient lifetime, so none can touch the permanent <nodes>
+ * attribute of the same name.
+ */
+static int crm_attribute(const char *node, const char *name,
+                         const char *const *action, int64_t deadline,
+                         struct run_result *result)
+{
+    const char *argv[12] = {"crm_attribute", "-N", node, "-n", name, "-l",
+                            "reboot",        NULL};
+    size_t n = 7;
+
+    while (*action != NULL && n < G_N_ELEMENTS(argv) - 1) {
+        argv[n++] = *action++;
+    }
+    argv[n] = NULL;
+    return run_tool(argv, deadline, result);
+}
+
+static int check_names(const char *node, const char *name)
+{
+    if (!attr_node_name_valid(node)) {
+        log_err("invalid node name for an attribute: refusing to use it");
+        return -EINVAL;
+    }
+    if (!attr_name_valid(name)) {
+        log_err("invalid attribute name: refusing to use it");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int attr_set(const char *node, const char *name, const char *value,
+             int64_t deadline)
+{
+    struct run_result result = {0};
+    int rc;
+
+    rc = check_names(node, name);
+    if (rc < 0) {
+        return rc;
+    }
+    if (value == NULL || strchr(value, '\n') != NULL) {
+        log_err("invalid value for attribute %s", name);
+        return -EINVAL;
+    }
+    {
+        const char *const action[] = {"-v", value, NULL};
+
+        rc = crm_attribute(node, name, action, deadline, &result);
+    }
+    if (rc == -ENXIO) {
+        log_err("cannot set %s on %s: no such node in the cluster", name, node);
+        return -EIO;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    run_result_clear(&result);
+    log_debug("set %s=%s on %s", name, value, node);
+    return 0;
+}
+
+int attr_get(const char *node, const char *name, int64_t deadline,
+             char **ret_value)
+{
+    static const char *const get_action[] = {"-G", "-q", NULL};
+    struct run_result result = {0};
+    char *value;
+    size_t len;
+    int rc;
+
+    rc = check_names(node, name);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = crm_attribute(node, name, get_action, deadline, &result);
+    if (rc < 0) {
+        return rc;
+    }
+    /* -q prints the bare value and one newline. */
+    value = g_steal_pointer(&result.out);
+    len = strlen(value);
+    if (len > 0 && value[len - 1] == '\n') {
+        value[len - 1] = '\0';
+    }
+    run_result_clear(&result);
+    *ret_value = value;
+    return 0;
+}
+
+int attr_delete(const char *node, const char *name, int64_t deadline)
+{
+    static const char *const delete_action[] = {"-D", NULL};
+    struct run_result result = {0};
+    int rc;
+
+    rc = check_names(node, name);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = crm_attribute(node, name, delete_action, deadline, &result);
+    if (rc == -ENXIO) {
+        return 0; /* absent is what we wanted */
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    run_result_clear(&result);
+    log_debug("deleted %s on %s", name, node);
+    return 0;
+}
+
+/* ---- snapshot ------------------------------------------------------------ */
+
+static void attr_node_free(gpointer data)
+{
+    struct attr_node *node = data;
+
+    if (node == NULL) {
+        return;
+    }
+    g_free(node->name);
+    if (node->attrs != NULL) {
+        g_hash_table_unref(node->attrs);
+    }
+    g_free(node);
+}
+
+/*
+ * Pacemaker 2.1.5 writes in_ccm="true" and crmd="online"; later versions
+ * write the time the node joined instead. Either form means "in".
+ */
+static bool state_is(const char *value, const char *word)
+{
+    const char *p;
+
+    if (value == NULL || value[0] == '\0') {
+        return false;
+    }
+    if (strcmp(value, word) == 0) {
+        return true;
+    }
+    for (p = value; *p != '\0'; p++) {
+        if (!g_ascii_isdigit(*p)) {
+            return false;
+        }
+    }
+    return strcmp(value, "0") != 0;
+}
+
+struct snapshot_parse {
+    GPtrArray *nodes;
+    struct attr_node *current; /* node_state being read, or NULL */
+};
+
+static bool in_transient_set(GMarkupParseContext *context)
+{
+    const GSList *stack = g_markup_parse_context_get_element_stack(context);
+
+    /* nvpair < instance_attributes < transient_attributes < node_state */
+    return stack != NULL && stack->next != NULL && stack->next->next != NULL &&
+           stack->next->next->next != NULL &&
+           strcmp(stack->next->data, "instance_attributes") == 0 &&
+           strcmp(stack->next->next->data, "transient_attributes") == 0 &&
+           strcmp(stack->next->next->next->data, "node_state") == 0;
+}
+
+static const char *attr_value(const char **names, const char **values,
+                              const char *wanted)
+{
+    size_t i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (strcmp(names[i], wanted) == 0) {
+            return values[i];
+        }
+    }
+    return NULL;
+}
+
+static void snapshot_start(GMarkupParseContext *context, const char *element,
+                           const char **names, const char **values,
+                           gpointer user_data, GError **error)
+{
+    struct snapshot_parse *parse = user_data;
+
+    if (strcmp(element, "node_state") == 0) {
+        const char *uname = attr_value(names, values, "uname");
+        const char *join = attr_value(names, values, "join");
+        struct attr_node *node;
+
+        parse->current = NULL;
+        if (uname == NULL || uname[0] == '\0') {
+            return; /* a node Pacemaker has not named yet */
+        }
+        node = g_new0(struct attr_node, 1);
+        node->name = g_strdup(uname);
+        node->online = state_is(attr_value(names, values, "crmd"), "online") &&
+                       state_is(attr_value(names, values, "in_ccm"), "true") &&
+                       (join == NULL || strcmp(join, "member") == 0);
+        node->attrs =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        g_ptr_array_add(parse->nodes, node);
+        parse->current = node;
+        return;
+    }
+    if (strcmp(element, "nvpair") == 0 && parse->current != NULL &&
+        in_transient_set(context)) {
+        const char *name = attr_value(names, values, "name");
+        const char *value = attr_value(names, values, "value");
+
+        if (name != NULL && value != NULL) {
+            g_hash_table_replace(parse->current->attrs, g_strdup(name),
+                                 g_strdup(value));
+        }
+        return;
+    }
+}
+
+static void snapshot_end(GMarkupParseContext *context, const char *element,
+                         gpointer user_data, GError **error)
+{
+    struct snapshot_parse *parse = user_data;
+
+    if (strcmp(element, "node_state") == 0) {
+        parse->current = NULL;
+    }
+}
+
+int attr_snapshot_parse(const char *xml, GPtrArray **ret_nodes)
+{
+    static const GMarkupParser parser = {
+        .start_element = snapshot_start,
+        .end_element = snapshot_end,
+    };
+    struct snapshot_parse parse = {0};
+    GMarkupParseContext *context;
+    g_autoptr(GError) error = NULL;
+    int rc = 0;
+
+    if (xml == NULL) {
+        return -EINVAL;
+    }
+    parse.nodes = g_ptr_array_new_with_free_func(attr_node_free);
+    context = g_markup_parse_context_new(&parser, 0, &parse, NULL);
+    if (!g_markup_parse_context_parse(context, xml, -1, &error) ||
+        !g_markup_parse_context_end_parse(context, &error)) {
+        log_err("cannot parse the CIB status: %s", error->message);
+        rc = -EBADMSG;
+    }
+    g_markup_parse_context_free(context);
+    if (rc < 0) {
+        g_ptr_array_unref(parse.nodes);
+        return rc;
+    }
+    *ret_nodes = parse.nodes;
+    return 0;
+}
+
+int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes)
+{
+    static const char *const argv[] = {"cibadmin", "--query",     "--local",
+                                       "--xpath",  "/cib/status", NULL};
+    struct run_result result = {0};
+    int rc;
+
+    rc = run_tool(argv, deadline, &result);
+    if (rc == -ENXIO) {
+        /* No status section yet: no node has any state. */
+        *ret_nodes = g_ptr_array_new_with_free_func(attr_node_free);
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    rc = attr_snapshot_parse(result.out, ret_nodes);
+    run_result_clear(&result);
+    return rc;
+}
+
+const struct attr_node *attr_snapshot_node(GPtrArray *nodes, const char *node)
+{
+    guint i;
+
+    if (nodes == NULL || node == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < nodes->len; i++) {
+        const struct attr_node *candidate = g_ptr_array_index(nodes, i);
+
+        if (strcmp(candidate->name, node) == 0) {
+            return candidate;
+        }
+    }
+    return NULL;
+}
