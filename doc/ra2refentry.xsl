@@ -1,5 +1,9 @@
 <?xml version="1.0"?>
-<!-- Turns an agent's OCF meta-data into a DocBook refentry for its man page. -->
+<!--
+  Turns an agent's OCF meta-data into a DocBook refentry for its man page,
+  so the man page comes from the same table as meta-data and validation.
+  A blank line in a longdesc starts a new paragraph.
+-->
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
   <xsl:output method="xml" indent="yes"/>
   <xsl:param name="package"/>
@@ -30,7 +34,9 @@
       </refsynopsisdiv>
       <refsection>
         <title>Description</title>
-        <para><xsl:value-of select="normalize-space(longdesc)"/></para>
+        <xsl:call-template name="paras">
+          <xsl:with-param name="text" select="longdesc"/>
+        </xsl:call-template>
       </refsection>
       <refsection>
         <title>Supported Parameters</title>
@@ -39,8 +45,13 @@
             <varlistentry>
               <term><option><xsl:value-of select="@name"/></option></term>
               <listitem>
-                <para><xsl:value-of select="normalize-space(longdesc)"/></para>
-                <para>(<xsl:value-of select="content/@type"/><xsl:if test="content/@default">, default <literal><xsl:value-of select="content/@default"/></literal></xsl:if><xsl:if test="@required = '1'">, required</xsl:if>)</para>
+                <xsl:if test="normalize-space(shortdesc) != normalize-space(longdesc)">
+                  <para><emphasis><xsl:value-of select="normalize-space(shortdesc)"/></emphasis></para>
+                </xsl:if>
+                <xsl:call-template name="paras">
+                  <xsl:with-param name="text" select="longdesc"/>
+                </xsl:call-template>
+                <para>(<xsl:value-of select="content/@type"/><xsl:if test="content/@default != ''">, default <literal><xsl:value-of select="content/@default"/></literal></xsl:if><xsl:if test="@required = '1'">, required</xsl:if><xsl:if test="@unique = '1'">, unique</xsl:if>)</para>
               </listitem>
             </varlistentry>
           </xsl:for-each>
@@ -62,5 +73,24 @@
         <para>pcs resource create <replaceable>name</replaceable> ocf:<xsl:value-of select="$provider"/>:<xsl:value-of select="@name"/> clone</para>
       </refsection>
     </refentry>
+  </xsl:template>
+
+  <!-- One <para> per blank-line separated block of text. -->
+  <xsl:template name="paras">
+    <xsl:param name="text"/>
+    <xsl:variable name="nl2" select="'&#10;&#10;'"/>
+    <xsl:choose>
+      <xsl:when test="contains($text, $nl2)">
+        <xsl:if test="normalize-space(substring-before($text, $nl2)) != ''">
+          <para><xsl:value-of select="normalize-space(substring-before($text, $nl2))"/></para>
+        </xsl:if>
+        <xsl:call-template name="paras">
+          <xsl:with-param name="text" select="substring-after($text, $nl2)"/>
+        </xsl:call-template>
+      </xsl:when>
+      <xsl:when test="normalize-space($text) != ''">
+        <para><xsl:value-of select="normalize-space($text)"/></para>
+      </xsl:when>
+    </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>
