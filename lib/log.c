@@ -145,7 +145,8 @@ static int add_sink(int fd, bool is_stderr, uint8_t prio)
     struct sink *sink;
     int t;
 
-    if (log_state.n_targets >= (int)(sizeof(log_state.sinks) / sizeof(log_state.sinks[0]))) {
+    if (log_state.n_targets >=
+        (int)(sizeof(log_state.sinks) / sizeof(log_state.sinks[0]))) {
         return -ENOSPC;
     }
     sink = &log_state.sinks[log_state.n_targets];
@@ -165,8 +166,8 @@ static int add_sink(int fd, bool is_stderr, uint8_t prio)
 
 static int open_append(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-                  0640);
+    int fd =
+        open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 
     return fd < 0 ? -errno : fd;
 }
@@ -241,8 +242,8 @@ void log_init(const char *agent, const char *instance)
     if (use_syslog) {
         qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_MAX_LINE_LEN, LINE_MAX_LEN);
         qb_log_format_set(QB_LOG_SYSLOG, "%p: %b");
-        qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD,
-                          QB_LOG_FILTER_FILE, "*", prio);
+        qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+                          "*", prio);
     } else {
         qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
     }

@@ -56,15 +56,15 @@ bool ocf_is_true(const char *value)
 {
     return value != NULL &&
            (g_ascii_strcasecmp(value, "yes") == 0 ||
-            g_ascii_strcasecmp(value, "true") == 0 ||
-            strcmp(value, "1") == 0 || g_ascii_strcasecmp(value, "on") == 0);
+            g_ascii_strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0 ||
+            g_ascii_strcasecmp(value, "on") == 0);
 }
 
 static bool is_false(const char *value)
 {
     return g_ascii_strcasecmp(value, "no") == 0 ||
-           g_ascii_strcasecmp(value, "false") == 0 ||
-           strcmp(value, "0") == 0 || g_ascii_strcasecmp(value, "off") == 0;
+           g_ascii_strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0 ||
+           g_ascii_strcasecmp(value, "off") == 0;
 }
 
 /* Strict base-10 int64: no blanks, no trailing text, no overflow. */
@@ -72,9 +72,8 @@ static int parse_int64(const char *value, int64_t *ret_n)
 {
     gint64 n;
 
-    if (value == NULL ||
-        !g_ascii_string_to_signed(value, 10, G_MININT64, G_MAXINT64, &n,
-                                  NULL)) {
+    if (value == NULL || !g_ascii_string_to_signed(value, 10, G_MININT64,
+                                                   G_MAXINT64, &n, NULL)) {
         return -EINVAL;
     }
     *ret_n = n;
@@ -100,9 +99,8 @@ int ocf_param_check(const struct ocf_param *param, const char *value,
     switch (param->type) {
     case OCF_TYPE_INTEGER:
         if (parse_int64(value, &n) < 0) {
-            *ret_reason =
-                g_strdup_printf("parameter %s=%s is not an integer",
-                                param->name, quoted);
+            *ret_reason = g_strdup_printf("parameter %s=%s is not an integer",
+                                          param->name, quoted);
             return -EINVAL;
         }
         if (param->min < param->max && (n < param->min || n > param->max)) {
@@ -126,9 +124,9 @@ int ocf_param_check(const struct ocf_param *param, const char *value,
         break;
     }
     if (param->check != NULL && param->check(value, &why) < 0) {
-        *ret_reason = g_strdup_printf("parameter %s=%s is invalid: %s",
-                                      param->name, quoted,
-                                      why != NULL ? why : "rejected");
+        *ret_reason =
+            g_strdup_printf("parameter %s=%s is invalid: %s", param->name,
+                            quoted, why != NULL ? why : "rejected");
         return -EINVAL;
     }
     return 0;
@@ -374,8 +372,8 @@ static int64_t env_int(const char *name, int64_t dflt, int64_t max)
     if (parse_int64(value, &n) < 0 || n < 0 || n > max) {
         g_autofree char *quoted = quote_value(value);
 
-        log_warn("%s=%s is not a usable number, using %" G_GINT64_FORMAT,
-                 name, quoted, dflt);
+        log_warn("%s=%s is not a usable number, using %" G_GINT64_FORMAT, name,
+                 quoted, dflt);
         return dflt;
     }
     return n;
@@ -386,8 +384,8 @@ static void resolve_env(struct ocf_ctx *ctx)
     const char *level_var = "OCF_CHECK_LEVEL";
     int64_t margin;
 
-    ctx->timeout_ms = env_int("OCF_RESKEY_CRM_meta_timeout",
-                              TIMEOUT_DEFAULT_MS, TIMEOUT_MAX_MS);
+    ctx->timeout_ms = env_int("OCF_RESKEY_CRM_meta_timeout", TIMEOUT_DEFAULT_MS,
+                              TIMEOUT_MAX_MS);
     if (ctx->timeout_ms == 0) {
         ctx->timeout_ms = TIMEOUT_DEFAULT_MS;
     }
@@ -514,8 +512,8 @@ int ocf_main(const struct ocf_agent *agent, int argc, char **argv)
         fputs(xml, stdout);
         return fflush(stdout) == 0 ? OCF_SUCCESS : OCF_ERR_GENERIC;
     }
-    if (ctx.action != NULL && (strcmp(ctx.action, "usage") == 0 ||
-                               strcmp(ctx.action, "help") == 0)) {
+    if (ctx.action != NULL &&
+        (strcmp(ctx.action, "usage") == 0 || strcmp(ctx.action, "help") == 0)) {
         print_usage(agent, stdout);
         return OCF_SUCCESS;
     }

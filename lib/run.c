@@ -319,8 +319,8 @@ int run_argv(const char *const *argv, int64_t deadline,
     }
 
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-                                     O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
+                                     0);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
 #ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
@@ -336,8 +336,7 @@ int run_argv(const char *const *argv, int64_t deadline,
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF |
                                         POSIX_SPAWN_SETPGROUP);
-    rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv,
-                      environ);
+    rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {

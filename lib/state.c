@@ -164,8 +164,7 @@ int state_write(const char *key, GKeyFile *kf)
         /* the parent may be missing too (a fresh HA_RSCTMP) */
         if (errno != ENOENT || g_mkdir_with_parents(dir, 0700) < 0) {
             rc = -errno;
-            log_err("cannot create state directory %s: %s", dir,
-                    strerror(-rc));
+            log_err("cannot create state directory %s: %s", dir, strerror(-rc));
             return rc;
         }
     }
@@ -176,8 +175,7 @@ int state_write(const char *key, GKeyFile *kf)
     fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0) {
         rc = -errno;
-        log_err("cannot create a temporary file in %s: %s", dir,
-                strerror(-rc));
+        log_err("cannot create a temporary file in %s: %s", dir, strerror(-rc));
         return rc;
     }
     rc = write_all(fd, data, len);

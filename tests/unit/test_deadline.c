@@ -14,7 +14,7 @@
 #include "deadline.h"
 
 /* Whether \p v is within [lo, hi]. */
-#define assert_between(v, lo, hi)                                             \
+#define assert_between(v, lo, hi)                                              \
     do {                                                                       \
         assert_true((v) >= (lo));                                              \
         assert_true((v) <= (hi));                                              \

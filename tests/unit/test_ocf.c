@@ -44,9 +44,9 @@ static int fake_report(struct ocf_ctx *ctx)
            "left=%lld name=%s port=%lld flag=%d lc_all=%s\n",
            ctx->action, ctx->probe, ctx->check_level,
            (long long)ctx->timeout_ms, (long long)ctx->interval_ms,
-           (long long)deadline_left_ms(ctx->deadline),
-           ocf_param(ctx, "name"), (long long)ocf_param_int(ctx, "port"),
-           ocf_param_bool(ctx, "flag"), lc_all != NULL ? lc_all : "(unset)");
+           (long long)deadline_left_ms(ctx->deadline), ocf_param(ctx, "name"),
+           (long long)ocf_param_int(ctx, "port"), ocf_param_bool(ctx, "flag"),
+           lc_all != NULL ? lc_all : "(unset)");
     return OCF_SUCCESS;
 }
 
@@ -124,15 +124,11 @@ static const struct ocf_param fake_params[] = {
 };
 
 static const struct ocf_action fake_actions[] = {
-    {"start", fake_start, 20, 0, -1},
-    {"stop", fake_report, 20, 0, -1},
-    {"monitor", fake_monitor, 20, 10, 0},
-    {"monitor", fake_monitor, 30, 61, 10},
+    {"start", fake_start, 20, 0, -1},     {"stop", fake_report, 20, 0, -1},
+    {"monitor", fake_monitor, 20, 10, 0}, {"monitor", fake_monitor, 30, 61, 10},
     {"notify", NULL, 5, 0, -1}, /* advertised, not implemented */
-    {"reload", fake_fail, 5, 0, -1},
-    {"meta-data", NULL, 5, 0, -1},
-    {"validate-all", NULL, 20, 0, -1},
-    {NULL, NULL, 0, 0, 0},
+    {"reload", fake_fail, 5, 0, -1},      {"meta-data", NULL, 5, 0, -1},
+    {"validate-all", NULL, 20, 0, -1},    {NULL, NULL, 0, 0, 0},
 };
 
 static const struct ocf_agent fake_agent = {
@@ -357,8 +353,7 @@ static void expect_configured(const char *const *env, const char *word1,
     struct run_result res = {0};
     g_autofree char *reason = NULL;
 
-    assert_int_equal(run_agent("validate-all", env, &res),
-                     OCF_ERR_CONFIGURED);
+    assert_int_equal(run_agent("validate-all", env, &res), OCF_ERR_CONFIGURED);
     reason = exit_reason(res.err, REASON_PREFIX);
     if (strstr(reason, word1) == NULL || strstr(reason, word2) == NULL) {
         fail_msg("exit reason \"%s\" lacks \"%s\" or \"%s\"", reason, word1,
@@ -376,8 +371,7 @@ static void test_validate_not_integer(void **state)
 
 static void test_validate_integer_overflow(void **state)
 {
-    const char *env[] = {MUST, "OCF_RESKEY_port=99999999999999999999999",
-                         NULL};
+    const char *env[] = {MUST, "OCF_RESKEY_port=99999999999999999999999", NULL};
 
     expect_configured(env, "port", "not an integer");
 }
@@ -644,13 +638,16 @@ static void test_logfile_and_tag(void **state)
     g_autofree char *logfile = g_build_filename(dir, "ha.log", NULL);
     g_autofree char *debuglog = g_build_filename(dir, "debug.log", NULL);
     g_autofree char *set_logfile = g_strconcat("HA_LOGFILE=", logfile, NULL);
-    g_autofree char *set_debuglog =
-        g_strconcat("HA_DEBUGLOG=", debuglog, NULL);
+    g_autofree char *set_debuglog = g_strconcat("HA_DEBUGLOG=", debuglog, NULL);
     g_autofree char *text = NULL;
     g_autofree char *debug_text = NULL;
     struct run_result res = {0};
-    const char *env[] = {MUST, set_logfile, set_debuglog, "HA_debug=1",
-                         "OCF_RESOURCE_INSTANCE=inst:0", NULL};
+    const char *env[] = {MUST,
+                         set_logfile,
+                         set_debuglog,
+                         "HA_debug=1",
+                         "OCF_RESOURCE_INSTANCE=inst:0",
+                         NULL};
 
     assert_true(g_file_set_contents(logfile, "earlier line\n", -1, NULL));
     assert_int_equal(run_agent("start", env, &res), OCF_SUCCESS);

@@ -224,8 +224,7 @@ static void test_symlink_not_followed(void **state)
     GKeyFile *back = NULL;
 
     assert_int_equal(state_write("k4", kf), 0); /* creates the directory */
-    assert_true(g_file_set_contents(target, "[state]\nalive=true\n", -1,
-                                    NULL));
+    assert_true(g_file_set_contents(target, "[state]\nalive=true\n", -1, NULL));
     assert_int_equal(symlink(target, link), 0);
     /* a link planted in the state directory is never read through */
     assert_int_equal(state_read("link", &back, NULL), -ELOOP);
@@ -241,8 +240,8 @@ static void test_unparsable(void **state)
     GKeyFile *back = NULL;
 
     assert_int_equal(state_write("k5", kf), 0);
-    assert_true(g_file_set_contents(path, "not a key file\n\x01\x02", -1,
-                                    NULL));
+    assert_true(
+        g_file_set_contents(path, "not a key file\n\x01\x02", -1, NULL));
     assert_int_equal(state_read("junk", &back, NULL), -EINVAL);
     assert_null(back);
 }
@@ -292,8 +291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overwrite_leaves_no_temporary,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_key_rejected, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_bad_key_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_symlink_not_followed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unparsable, setup, teardown),
