@@ -59,11 +59,16 @@ static int cib_setup(void **state)
 {
     static const char *const empty[] = {"cibadmin", "--empty", NULL};
     static const char *const node[] = {
-        "cibadmin", "-C", "-o", "nodes", "-X",
-        "<node id=\"1\" uname=\"" TEST_NODE "\"/>", NULL};
+        "cibadmin", "-C", "-o",
+        "nodes",    "-X", "<node id=\"1\" uname=\"" TEST_NODE "\"/>",
+        NULL};
     /* crm_attribute -l reboot on a file needs the node_state to exist. */
     static const char *const node_state[] = {
-        "cibadmin", "-C", "-o", "status", "-X",
+        "cibadmin",
+        "-C",
+        "-o",
+        "status",
+        "-X",
         "<node_state id=\"1\" uname=\"" TEST_NODE "\" in_ccm=\"true\" "
         "crmd=\"online\" join=\"member\" expected=\"member\"/>",
         NULL};
@@ -146,11 +151,9 @@ static void test_bad_names_refused(void **state)
     GPtrArray *nodes = NULL;
 
     assert_int_equal(attr_set("n1;x", "a", "1", test_deadline()), -EINVAL);
-    assert_int_equal(attr_set(node_under_test(), "#uname", "1",
-                              test_deadline()),
-                     -EINVAL);
-    assert_int_equal(attr_set(node_under_test(), "a", "1\n2",
-                              test_deadline()),
+    assert_int_equal(
+        attr_set(node_under_test(), "#uname", "1", test_deadline()), -EINVAL);
+    assert_int_equal(attr_set(node_under_test(), "a", "1\n2", test_deadline()),
                      -EINVAL);
     assert_int_equal(attr_set(node_under_test(), "a", NULL, test_deadline()),
                      -EINVAL);
@@ -224,17 +227,14 @@ static void test_set_get_delete(void **state)
     char *value = NULL;
 
     assert_int_equal(attr_set(node, "gocf-test-a", "1", test_deadline()), 0);
-    assert_int_equal(attr_get(node, "gocf-test-a", test_deadline(), &value),
-                     0);
+    assert_int_equal(attr_get(node, "gocf-test-a", test_deadline(), &value), 0);
     assert_string_equal(value, "1");
     g_free(value);
     value = NULL;
 
     /* overwrite; a value that looks like an option stays a value */
-    assert_int_equal(attr_set(node, "gocf-test-a", "-5 x", test_deadline()),
-                     0);
-    assert_int_equal(attr_get(node, "gocf-test-a", test_deadline(), &value),
-                     0);
+    assert_int_equal(attr_set(node, "gocf-test-a", "-5 x", test_deadline()), 0);
+    assert_int_equal(attr_get(node, "gocf-test-a", test_deadline(), &value), 0);
     assert_string_equal(value, "-5 x");
     g_free(value);
     value = NULL;
@@ -263,8 +263,7 @@ static void test_empty_value(void **state)
     char *value = NULL;
 
     assert_int_equal(attr_set(node, "gocf-test-e", "", test_deadline()), 0);
-    assert_int_equal(attr_get(node, "gocf-test-e", test_deadline(), &value),
-                     0);
+    assert_int_equal(attr_get(node, "gocf-test-e", test_deadline(), &value), 0);
     assert_string_equal(value, "");
     g_free(value);
     assert_int_equal(attr_delete(node, "gocf-test-e", test_deadline()), 0);
@@ -274,29 +273,33 @@ static void test_empty_value(void **state)
  * what attr_get reads. */
 static void test_transient_only(void **state)
 {
-    const char *const forever[] = {"crm_attribute", "-N", node_under_test(),
-                                   "-n", "gocf-test-p", "-v", "forever",
-                                   "-l", "forever", NULL};
-    const char *const forever_delete[] = {
-        "crm_attribute", "-N", node_under_test(), "-n", "gocf-test-p", "-D",
-        "-l", "forever", NULL};
+    const char *const forever[] = {
+        "crm_attribute", "-N", node_under_test(), "-n", "gocf-test-p", "-v",
+        "forever",       "-l", "forever",         NULL};
+    const char *const forever_delete[] = {"crm_attribute",
+                                          "-N",
+                                          node_under_test(),
+                                          "-n",
+                                          "gocf-test-p",
+                                          "-D",
+                                          "-l",
+                                          "forever",
+                                          NULL};
     char *value = NULL;
 
     run_ok(forever);
-    assert_int_equal(attr_get(node_under_test(), "gocf-test-p",
-                              test_deadline(), &value),
-                     -ENXIO);
-    assert_int_equal(attr_set(node_under_test(), "gocf-test-p", "reboot",
-                              test_deadline()),
-                     0);
-    assert_int_equal(attr_get(node_under_test(), "gocf-test-p",
-                              test_deadline(), &value),
-                     0);
+    assert_int_equal(
+        attr_get(node_under_test(), "gocf-test-p", test_deadline(), &value),
+        -ENXIO);
+    assert_int_equal(
+        attr_set(node_under_test(), "gocf-test-p", "reboot", test_deadline()),
+        0);
+    assert_int_equal(
+        attr_get(node_under_test(), "gocf-test-p", test_deadline(), &value), 0);
     assert_string_equal(value, "reboot");
     g_free(value);
-    assert_int_equal(attr_delete(node_under_test(), "gocf-test-p",
-                                 test_deadline()),
-                     0);
+    assert_int_equal(
+        attr_delete(node_under_test(), "gocf-test-p", test_deadline()), 0);
     run_ok(forever_delete);
 }
 
@@ -305,16 +308,16 @@ static void test_unknown_node(void **state)
     char *value = NULL;
 
     /* crm_attribute cannot map the name to a node: never a silent success */
-    assert_int_equal(attr_set("no-such-node", "gocf-test-a", "1",
-                              test_deadline()),
-                     -EIO);
-    assert_int_equal(attr_get("no-such-node", "gocf-test-a", test_deadline(),
-                              &value),
-                     -ENXIO);
+    assert_int_equal(
+        attr_set("no-such-node", "gocf-test-a", "1", test_deadline()), -EIO);
+    assert_int_equal(
+        attr_get("no-such-node", "gocf-test-a", test_deadline(), &value),
+        -ENXIO);
     assert_null(value);
 }
 
-/* ---- faults ---------------------------------------------------------------- */
+/* ---- faults ----------------------------------------------------------------
+ */
 
 static void test_tool_missing(void **state)
 {
@@ -346,8 +349,8 @@ static void test_tool_hangs(void **state)
     int64_t took_ms;
 
     assert_int_equal(g_mkdir_with_parents(bin, 0755), 0);
-    assert_true(g_file_set_contents(tool, "#!/bin/sh\nexec sleep 30\n", -1,
-                                    NULL));
+    assert_true(
+        g_file_set_contents(tool, "#!/bin/sh\nexec sleep 30\n", -1, NULL));
     assert_int_equal(g_chmod(tool, 0755), 0);
     g_setenv("PATH", path, TRUE);
 
@@ -394,8 +397,7 @@ static void test_no_cluster(void **state)
         g_unsetenv("CIB_file");
         g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
         bad |= attr_set("n1", "a", "1", test_deadline()) != -ENOTCONN;
-        bad |= (attr_get("n1", "a", test_deadline(), &value) != -ENOTCONN)
-               << 1;
+        bad |= (attr_get("n1", "a", test_deadline(), &value) != -ENOTCONN) << 1;
         bad |= (attr_delete("n1", "a", test_deadline()) != -ENOTCONN) << 2;
         bad |= (attr_local_node(test_deadline(), &node) != -ENOTCONN) << 3;
         bad |= (attr_snapshot(test_deadline(), &nodes) != -ENOTCONN) << 4;
@@ -415,7 +417,8 @@ static void test_no_cluster(void **state)
     }
 }
 
-/* ---- snapshot -------------------------------------------------------------- */
+/* ---- snapshot --------------------------------------------------------------
+ */
 
 static const char status_2_1_5[] =
     "<status>\n"
@@ -535,8 +538,7 @@ static void test_parse_garbage(void **state)
 
     assert_int_equal(attr_snapshot_parse("<status><node_state", &nodes),
                      -EBADMSG);
-    assert_int_equal(attr_snapshot_parse("not xml at all <", &nodes),
-                     -EBADMSG);
+    assert_int_equal(attr_snapshot_parse("not xml at all <", &nodes), -EBADMSG);
     assert_int_equal(attr_snapshot_parse("<a></b>", &nodes), -EBADMSG);
     assert_int_equal(attr_snapshot_parse(NULL, &nodes), -EINVAL);
     assert_null(nodes);
@@ -554,8 +556,7 @@ static void test_snapshot_sees_set(void **state)
     found = attr_snapshot_node(nodes, node);
     assert_non_null(found);
     assert_true(found->online);
-    assert_string_equal(g_hash_table_lookup(found->attrs, "gocf-test-s"),
-                        "42");
+    assert_string_equal(g_hash_table_lookup(found->attrs, "gocf-test-s"), "42");
     g_ptr_array_unref(nodes);
 
     assert_int_equal(attr_delete(node, "gocf-test-s", test_deadline()), 0);
@@ -585,7 +586,8 @@ static void test_snapshot_empty_status(void **state)
     g_ptr_array_unref(nodes);
 }
 
-/* ---- the cluster is down (GOCF_TEST_ATTR_DOWN=1) -------------------------- */
+/* ---- the cluster is down (GOCF_TEST_ATTR_DOWN=1) --------------------------
+ */
 
 static void test_down_everything_enotconn(void **state)
 {
@@ -676,12 +678,12 @@ int main(void)
 
     if (getenv("GOCF_TEST_ATTR_DOWN") != NULL) {
         unsetenv("CIB_file");
-        rc = cmocka_run_group_tests_name("attr, cluster down", down_tests,
-                                         NULL, NULL);
+        rc = cmocka_run_group_tests_name("attr, cluster down", down_tests, NULL,
+                                         NULL);
     } else if (live_node != NULL) {
         unsetenv("CIB_file");
-        rc = cmocka_run_group_tests_name("attr, live cluster", live_tests,
-                                         NULL, NULL);
+        rc = cmocka_run_group_tests_name("attr, live cluster", live_tests, NULL,
+                                         NULL);
     } else {
         rc = cmocka_run_group_tests_name("attr, CIB file", file_tests, NULL,
                                          NULL);
