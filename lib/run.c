@@ -138,12 +138,15 @@ struct stream {
     GString *buf;
 };
 
-/* Read what is there; close the stream at EOF or error. */
+/*
+ * Read what is there, a bounded amount per call so that a writer faster
+ * than us cannot keep us from the deadline; close the stream at EOF.
+ */
 static void stream_read(struct stream *s)
 {
     char chunk[65536];
 
-    for (;;) {
+    for (int i = 0; i < 16; i++) {
         ssize_t n = read(s->fd, chunk, sizeof(chunk));
 
         if (n < 0 && errno == EINTR) {
@@ -218,11 +221,17 @@ static int wait_child(pid_t pid, int pidfd, struct stream *streams,
             idx[nfds++] = -1;
         }
         if (exited) {
-            /* drain only what is already written; a grandchild that kept
-             * the pipe open must not hold us up */
-            if (nfds == 0 || poll(pfd, (nfds_t)nfds, 0) <= 0) {
-                break;
+            /*
+             * The child's output is all in the pipes (it could not exit
+             * with more unread than a pipe holds): one pass reads it. A
+             * grandchild that kept a pipe open must not hold us up.
+             */
+            for (int i = 0; i < 2; i++) {
+                if (streams[i].fd >= 0) {
+                    stream_read(&streams[i]);
+                }
             }
+            break;
         } else if (nfds == 0) {
             /* no pidfd and both pipes closed: poll for the exit */
             pid_t w = waitpid(pid, &status, WNOHANG);

@@ -249,6 +249,22 @@ static void test_deadline_kills_process_group(void **state)
     g_rmdir(dir);
 }
 
+static void test_grandchild_keeps_pipe(void **state)
+{
+    struct run_result res = {0};
+    /* the child exits at once; a grandchild floods the inherited pipe */
+    const char *argv[] = {"sh", "-c", "yes & echo started; exit 0", NULL};
+    int64_t start = deadline_now();
+    int rc = run_argv(argv, deadline_in(3000, DEADLINE_NEVER), &res);
+
+    assert_int_equal(rc, 0);
+    assert_int_equal(res.exit_status, 0);
+    /* done when the child is, not at the deadline */
+    assert_true(deadline_now() - start < 1000000);
+    assert_true(strlen(res.out) <= RUN_OUTPUT_MAX);
+    run_result_clear(&res);
+}
+
 static void test_deadline_already_passed(void **state)
 {
     struct run_result res = {0};
@@ -359,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_deadline_kills),
         cmocka_unit_test(test_deadline_kills_closed_pipes),
         cmocka_unit_test(test_deadline_kills_process_group),
+        cmocka_unit_test(test_grandchild_keeps_pipe),
         cmocka_unit_test(test_deadline_already_passed),
         cmocka_unit_test(test_no_fd_leak),
         cmocka_unit_test(test_child_gets_no_extra_fds),
