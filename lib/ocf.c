@@ -20,8 +20,11 @@
 #define EXIT_REASON_PREFIX_DEFAULT "ocf-exit-reason:"
 /* Longest exit reason written; Pacemaker shows it in one status line. */
 #define EXIT_REASON_MAX 512
-/* Longest part of an untrusted value quoted back in a message. */
-#define QUOTE_MAX 64
+/*
+ * Longest part of an untrusted value quoted back in a message: short, so the
+ * parameter and its value lead even a truncated status line.
+ */
+#define QUOTE_MAX 40
 #define TIMEOUT_DEFAULT_MS 20000
 /* Longer than any sane operation timeout (one day); beyond is garbage. */
 #define TIMEOUT_MAX_MS (24LL * 3600 * 1000)
