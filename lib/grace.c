@@ -280,6 +280,43 @@ out_close_conn:
     return rc;
 }
 
+/* 1 if ganesha's name has an owner on the bus, 0 if not, or -errno. */
+static int name_has_owner(DBusConnection *conn, struct watch_set *set,
+                          int64_t deadline)
+{
+    const char *name = GRACE_BUS_NAME;
+    DBusMessage *msg;
+    DBusMessage *reply;
+    DBusError error;
+    dbus_bool_t has_owner = FALSE;
+    int rc;
+
+    msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+                                       DBUS_INTERFACE_DBUS, "NameHasOwner");
+    if (msg == NULL || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &name,
+                                                 DBUS_TYPE_INVALID)) {
+        if (msg != NULL) {
+            dbus_message_unref(msg);
+        }
+        return -ENOMEM;
+    }
+    dbus_error_init(&error);
+    reply = call_bounded(conn, set, msg, deadline, &error);
+    dbus_message_unref(msg);
+    if (reply == NULL) {
+        rc = error_to_errno(error.name);
+        dbus_error_free(&error);
+        return rc;
+    }
+    rc = dbus_message_get_args(reply, &error, DBUS_TYPE_BOOLEAN, &has_owner,
+                               DBUS_TYPE_INVALID)
+             ? (has_owner ? 1 : 0)
+             : -EPROTO;
+    dbus_error_free(&error);
+    dbus_message_unref(reply);
+    return rc;
+}
+
 /*
  * Call org.ganesha.nfsd.admin.<method>(arg) (no argument if arg is NULL)
  * and return the reply.
@@ -315,6 +352,12 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
     dbus_message_unref(msg);
     if (reply == NULL) {
         rc = error_to_errno(error.name);
+        /* The bus's own NoReply (ours is Timeout) comes early when ganesha
+         * dies with the call outstanding: then it is down, not slow. */
+        if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0 &&
+            name_has_owner(conn, &set, deadline) == 0) {
+            rc = -EHOSTDOWN;
+        }
         set_reason(ret_reason,
                    g_strdup_printf("ganesha's D-Bus %s failed: %s: %s", method,
                                    error.name, error.message));
