@@ -192,7 +192,10 @@ static int grace_local_node(const struct ocf_ctx *ctx, char **ret_node,
 
     if (r < 0) {
         *ret_reason = g_strdup_printf(
-            "cannot determine the local node name: %s", g_strerror(-r));
+            "cannot determine the local node name: %s",
+            r == -EINVAL
+                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
+                : g_strerror(-r));
     }
     return r;
 }

@@ -318,9 +318,10 @@ static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
     }
     r = daemon_ganesha_pid(pidfile, &pid);
     if (r < 0) {
-        *ret_reason = g_strdup_printf("no live ganesha.nfsd (pid file %s): %s",
-                                      pidfile != NULL ? pidfile : "default",
-                                      g_strerror(-r));
+        *ret_reason =
+            g_strdup_printf("no live ganesha.nfsd (%s): %s",
+                            pidfile != NULL ? pidfile : "the default pid files",
+                            g_strerror(-r));
         return r;
     }
     if (ctx->check_level < 10) {
@@ -345,7 +346,10 @@ static int mon_local_node(const struct ocf_ctx *ctx, char **ret_node,
 
     if (r < 0) {
         *ret_reason = g_strdup_printf(
-            "cannot determine the local node name: %s", g_strerror(-r));
+            "cannot determine the local node name: %s",
+            r == -EINVAL
+                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
+                : g_strerror(-r));
     }
     return r;
 }

@@ -206,15 +206,24 @@ if ((SECONDS - start_s <= 25)); then
 else
     not_ok "the 3000-name notify stayed within its timeout" "took $((SECONDS - start_s)) s"
 fi
-# A malformed local node name from Pacemaker: an error, never a crash.
-run_agent ganesha_grace notify "${nowhere[@]}" "OCF_RESKEY_CRM_meta_on_node=a b" \
-    OCF_RESKEY_CRM_meta_notify_type=post OCF_RESKEY_CRM_meta_notify_operation=stop \
-    OCF_RESKEY_CRM_meta_notify_stop_uname=n2 PATH=/nonexistent
-if ((rc > 0 && rc < 8 && reasons == 1)); then
-    ok "notify with a malformed on_node fails cleanly (exit $rc)"
-else
-    not_ok "notify with a malformed on_node fails cleanly" "exit $rc, $reasons reasons" "stderr: $err"
-fi
+# A malformed local node name from Pacemaker: 6 with a reason, never a crash,
+# and never a fallback to another name.
+for on_node in "a b" "$long" "x/y" '$(touch '"$marker"')'; do
+    shown=$(printf %q "${on_node:0:20}")
+    want_in_reason="local node name" expect ganesha_grace notify 6 \
+        "post-stop with a malformed on_node $shown is refused" \
+        "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_CRM_meta_notify_type=post \
+        OCF_RESKEY_CRM_meta_notify_operation=stop OCF_RESKEY_CRM_meta_notify_stop_uname=n2
+    want_in_reason="local node name" expect ganesha_mon start 6 \
+        "start with a malformed on_node $shown is refused" \
+        "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_pidfile=/nonexistent/ganesha.pid \
+        OCF_RESKEY_grace_delay=0
+    want_in_reason="local node name" expect ganesha_nfsd start 6 \
+        "start with a malformed on_node $shown is refused" \
+        "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_ha_vol_mnt=/nonexistent
+done
+want_in_reason=
+rm -rf "$HA_RSCTMP"
 
 # ---- nothing was executed from a value -------------------------------
 if [[ -e $marker ]]; then
