@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,30 @@ static bool debug_wanted(void)
            strcasecmp(v, "no") != 0 && strcasecmp(v, "off") != 0;
 }
 
+/*
+ * GLib's own warnings (g_warning, g_return_if_fail) go through our targets
+ * too: on stderr its default handler would print multi-line text unfiltered.
+ */
+static void glib_to_qb(const gchar *domain, GLogLevelFlags level,
+                       const gchar *message, gpointer user_data)
+{
+    uint8_t prio;
+
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) {
+        prio = LOG_ERR;
+    } else if (level & G_LOG_LEVEL_WARNING) {
+        prio = LOG_WARNING;
+    } else if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO)) {
+        prio = LOG_INFO;
+    } else {
+        prio = LOG_DEBUG;
+    }
+    qb_log_from_external_source(__func__, __FILE__, "%s%s%s", prio, __LINE__, 0,
+                                domain != NULL ? domain : "",
+                                domain != NULL ? ": " : "",
+                                message != NULL ? message : "");
+}
+
 void log_init(const char *agent, const char *instance)
 {
     const char *facility_name = getenv("HA_LOGFACILITY");
@@ -272,6 +297,7 @@ void log_init(const char *agent, const char *instance)
     if (isatty(STDERR_FILENO) || (!use_syslog && !have_file)) {
         add_sink(STDERR_FILENO, true, prio);
     }
+    g_log_set_default_handler(glib_to_qb, NULL);
     log_state.initialized = true;
 
     if (bad_facility) {
@@ -298,6 +324,7 @@ void log_fini(void)
         qb_log_custom_close(log_state.targets[t]);
     }
     log_state.n_targets = 0;
+    g_log_set_default_handler(g_log_default_handler, NULL);
     qb_log_fini();
     log_state.initialized = false;
 }

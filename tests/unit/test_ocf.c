@@ -54,6 +54,7 @@ static int fake_start(struct ocf_ctx *ctx)
 {
     /* a message that tries to forge an exit reason line of its own */
     log_info("starting\nocf-exit-reason:forged");
+    g_warning("from glib\nocf-exit-reason:forged by glib");
     log_debug("a debug message");
     return fake_report(ctx);
 }
@@ -592,6 +593,7 @@ static void test_log_cannot_forge_exit_reason(void **state)
     /* the message was logged, but on one line of its own tag */
     assert_non_null(strstr(res.err, "fake(fake)["));
     assert_non_null(strstr(res.err, "starting ocf-exit-reason:forged"));
+    assert_non_null(strstr(res.err, "WARNING: from glib ocf-exit-reason:"));
     assert_non_null(strstr(res.err, "DEBUG: a debug message"));
     assert_int_equal(count_prefixed(res.err, REASON_PREFIX), 0);
     run_result_clear(&res);
