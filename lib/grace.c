@@ -354,9 +354,12 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
         rc = error_to_errno(error.name);
         /* The bus's own NoReply (ours is Timeout) comes early when ganesha
          * dies with the call outstanding: then it is down, not slow. */
-        if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0 &&
-            name_has_owner(conn, &set, deadline) == 0) {
-            rc = -EHOSTDOWN;
+        if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0) {
+            if (!dbus_connection_get_is_connected(conn)) {
+                rc = -ECONNREFUSED; /* the bus itself went away */
+            } else if (name_has_owner(conn, &set, deadline) == 0) {
+                rc = -EHOSTDOWN;
+            }
         }
         set_reason(ret_reason,
                    g_strdup_printf("ganesha's D-Bus %s failed: %s: %s", method,

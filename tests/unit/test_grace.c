@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Slack allowed past a deadline before a call counts as late. */
@@ -421,6 +422,38 @@ static void test_bus_dead(void **state)
         -ECONNREFUSED);
 }
 
+/* The bus dies while a call waits on a frozen ganesha: reported as the
+ * bus being gone, at once, not as a timeout. (Were the kill to come
+ * before the call, connect would be refused: the same answer.) */
+static void test_bus_dies_during_call(void **state)
+{
+    struct ganesha *g = *state;
+    char *reason = NULL;
+    int64_t start;
+    pid_t killer;
+
+    assert_int_equal(kill(g->ganesha_pid, SIGSTOP), 0);
+    wait_state(g->ganesha_pid, "T");
+    killer = fork();
+    assert_true(killer >= 0);
+    if (killer == 0) {
+        g_usleep(300000);
+        kill(g->bus_pid, SIGKILL);
+        _exit(0);
+    }
+    start = deadline_now();
+    assert_int_equal(
+        grace_start("5:n1", deadline_in(5000, DEADLINE_NEVER), &reason),
+        -ECONNREFUSED);
+    if (ms_since(start) > 2000) {
+        fail_msg("took %lld ms to notice the bus died",
+                 (long long)ms_since(start));
+    }
+    assert_non_null(reason);
+    g_free(reason);
+    assert_int_equal(waitpid(killer, NULL, 0), killer);
+}
+
 static char *find_helper(void)
 {
     const char *top = getenv("top_srcdir");
@@ -451,6 +484,7 @@ int main(void)
         G(test_ganesha_frozen),
         G(test_bus_frozen),
         G(test_bus_dead),
+        G(test_bus_dies_during_call),
     };
     const size_t without_ganesha = 4;
     const struct run_result empty = {0};
