@@ -233,7 +233,9 @@ else
 fi
 
 # ---- a few cases under valgrind ------------------------------------------
-if command -v valgrind >/dev/null 2>&1; then
+if ldd "$AGENT_DIR/ganesha_mon" 2>/dev/null | grep -q libasan; then
+    ok "valgrind cases # SKIP the agents are built with AddressSanitizer"
+elif command -v valgrind >/dev/null 2>&1; then
     RUN_PREFIX=(valgrind -q --error-exitcode=99 --leak-check=no)
     want_in_reason=grace_delay expect ganesha_mon start 6 \
         "under valgrind: non-integer grace_delay" OCF_RESKEY_grace_delay=abc
