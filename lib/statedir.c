@@ -221,6 +221,28 @@ static int switch_from_dir(const char *state_dir, const char *backup,
                    state_dir, strerror(-rc));
         return rc;
     }
+    /*
+     * Swap link and directory in one step, so state_dir never goes missing,
+     * then give the directory its backup name.
+     */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, state_dir, RENAME_EXCHANGE) == 0) {
+        rc = rename_noreplace(tmp, backup);
+        if (rc < 0) {
+            set_reason(ret_reason, "cannot rename %s to %s: %s", tmp, backup,
+                       strerror(-rc));
+            /* Roll back: swap the local directory back into place. */
+            if (renameat2(AT_FDCWD, tmp, AT_FDCWD, state_dir, RENAME_EXCHANGE) <
+                0) {
+                log_err("cannot swap %s back to %s: %s", tmp, state_dir,
+                        strerror(errno));
+                return rc;
+            }
+            goto out_unlink_tmp;
+        }
+        sync_parent(state_dir);
+        return 0;
+    }
+    /* No RENAME_EXCHANGE here: a short window without state_dir. */
     rc = rename_noreplace(state_dir, backup);
     if (rc < 0) {
         set_reason(ret_reason, "cannot rename %s to %s: %s", state_dir, backup,
