@@ -17,8 +17,10 @@ for p in ocf-tester xmllint crm_attribute crm_node corosync pacemakerd; do
 done
 agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
 [[ -f $cluster ]] || skip_all "no one-node cluster helper at $cluster"
+bash "$cluster" usable || skip_all "$cluster cannot run here"
 
-in_cluster() { bash "$cluster" exec "$@"; }
+cluster_dir=$(mktemp -d /tmp/gocf-ocf-tester-node.XXXXXX)
+in_cluster() { bash "$cluster" exec "$cluster_dir" "$@"; }
 
 work=
 ganesha_dir=
@@ -26,13 +28,14 @@ cleanup() {
     if [[ -n $ganesha_dir ]]; then
         in_cluster sh "$ganesha" stop "$ganesha_dir" >/dev/null 2>&1
     fi
-    [[ -n $work ]] && in_cluster rm -rf "$work"
-    bash "$cluster" stop >/dev/null 2>&1
+    bash "$cluster" stop "$cluster_dir" >/dev/null 2>&1
+    [[ -n $work ]] && rm -rf "$work"
+    rm -rf "$cluster_dir"
 }
 trap cleanup EXIT
 
-if ! bash "$cluster" start >/tmp/gocf-ocf-tester-cluster.log 2>&1; then
-    not_ok "the one-node cluster starts" "$(tail -20 /tmp/gocf-ocf-tester-cluster.log)"
+if ! bash "$cluster" start "$cluster_dir" >"$cluster_dir/start.log" 2>&1; then
+    not_ok "the one-node cluster starts" "$(tail -20 "$cluster_dir/start.log")"
     done_testing
     exit 1
 fi
@@ -51,9 +54,8 @@ if [[ -z $node ]]; then
 fi
 ok "crm_node -n answers inside the cluster ($node)"
 
-# work under a directory made inside the cluster's namespace (its /tmp may
-# be private), shared with this script when it is the same file system
-work=$(in_cluster mktemp -d /tmp/gocf-ocf-tester.XXXXXX)
+# the node shares the host's /tmp (only /run and /dev/shm are private)
+work=$(mktemp -d /tmp/gocf-ocf-tester.XXXXXX)
 log=$work/agents.log
 
 # tester NAME AGENT [ENV...] -- [OCF-TESTER OPTIONS...]
@@ -112,7 +114,14 @@ if ! sh "$ganesha" usable 2>/dev/null; then
     ok "ocf-tester with a live ganesha # SKIP private-ganesha.sh cannot run here"
 else
     ganesha_dir=$work/ganesha
-    if bus=$(in_cluster sh "$ganesha" start "$ganesha_dir" 2>&1 | grep '^DBUS_SYSTEM_BUS_ADDRESS='); then
+    # ganesha resolves Bind_Addr=127.0.0.1 with AI_ADDRCONFIG, which fails
+    # when the namespace has no non-loopback IPv4 address: give the node's
+    # own loopback one (private to this namespace, routed nowhere)
+    in_cluster ip -4 -o addr show | grep -v 'inet 127\.' | grep -q inet ||
+        in_cluster ip addr add 10.255.255.1/32 dev lo
+    started=$(in_cluster sh "$ganesha" start "$ganesha_dir" 2>&1)
+    bus=$(grep '^DBUS_SYSTEM_BUS_ADDRESS=' <<<"$started")
+    if [[ -n $bus ]]; then
         ok "a private ganesha runs in the cluster's namespace"
         pidfile=$ganesha_dir/ganesha.pid
         tester gocf-mon-live ganesha_mon "$bus" -- -o pidfile="$pidfile" \
@@ -137,7 +146,8 @@ else
         tester gocf-grace-live ganesha_grace "$bus" --
         in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
     else
-        not_ok "a private ganesha runs in the cluster's namespace" "$bus"
+        not_ok "a private ganesha runs in the cluster's namespace" "$started" \
+            "$(tail -5 "$ganesha_dir/ganesha.log" 2>/dev/null)"
     fi
 fi
 
