@@ -7,6 +7,7 @@
 # monitor cache, (with a private ganesha) the notify grace calls + acks, and
 # ganesha_nfsd's switch of a temporary state directory.
 set -u
+# shellcheck source=tests/integration/lib-agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
 
 for p in crm_attribute cibadmin xmllint; do
@@ -178,7 +179,7 @@ check "... the state is no longer released" grep -q '^released=false' "$HA_RSCTM
 
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
 mon_state true true false 40
-mon monitor "$alive" CIB_file=$work/no-such-dir/cib.xml
+mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
 if ((rc == 1 && reasons == 1)); then
     ok "an unreachable CIB makes the monitor fail with 1 and one exit reason"
 else
@@ -312,7 +313,7 @@ ln -sfn "$work/shared/nfs-ganesha/node2/nfs" "$work/var/nfs"
 nfsd monitor
 expect_rc 7 "nfsd monitor: a link to another node's directory is not running"
 nfsd start
-check "nfsd start replaces a link to elsewhere" test $rc -eq 0 -a "$(readlink "$work/var/nfs")" = "$target"
+check "nfsd start replaces a link to elsewhere" test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$target"
 nfsd stop
 expect_rc 0 "nfsd stop restores the local directory"
 check "... with its content, no backup left" \
@@ -334,7 +335,7 @@ fi
 rm -rf "$work/var/nfs.backup"
 nfsd start OCF_RESKEY_node_dir=node2
 check "node_dir=node2 links to node2's directory" \
-    test $rc -eq 0 -a "$(readlink "$work/var/nfs")" = "$work/shared/nfs-ganesha/node2/nfs"
+    test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$work/shared/nfs-ganesha/node2/nfs"
 nfsd stop OCF_RESKEY_node_dir=node2
 
 done_testing

@@ -5,6 +5,7 @@
 # Needs the agents installed under $OCF_ROOT (make install); no cluster:
 # every case must fail before any cluster tool would be needed.
 set -u
+# shellcheck source=tests/integration/lib-agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
 
 agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
@@ -197,7 +198,7 @@ want_in_reason=n2 expect ganesha_grace notify 1 \
 # A huge list: bounded, no crash.
 huge=$(for i in $(seq 1 3000); do printf 'node%d ' "$i"; done)
 start_s=$SECONDS
-want_in_reason= expect ganesha_grace notify 1 \
+want_in_reason='' expect ganesha_grace notify 1 \
     "post-stop with 3000 unreachable names fails without crashing" \
     "${notify_env[@]}" "OCF_RESKEY_CRM_meta_notify_stop_uname=$huge" \
     OCF_RESKEY_CRM_meta_timeout=20000
@@ -246,7 +247,7 @@ elif command -v valgrind >/dev/null 2>&1; then
     want_in_reason=malformed expect ganesha_grace notify 1 \
         "under valgrind: malformed notify_stop_uname" "${notify_env[@]}" \
         "OCF_RESKEY_CRM_meta_notify_stop_uname=$long a/b"
-    want_in_reason= expect ganesha_mon bogus 3 "under valgrind: unknown action"
+    want_in_reason='' expect ganesha_mon bogus 3 "under valgrind: unknown action"
     unset RUN_PREFIX
 else
     ok "valgrind cases # SKIP valgrind not installed"

@@ -1,4 +1,5 @@
 # lib-agents.sh: shared helpers of the integration tests (sourced, bash).
+# shellcheck disable=SC2034 # the variables set here are read by the tests
 # TAP output, where the installed agents are, and running one agent action
 # with a clean environment while capturing its exit code and stderr.
 
