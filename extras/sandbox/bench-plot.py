@@ -268,7 +268,7 @@ def load_trials(outdir):
                     continue
                 rows.append({"scenario": p[0], "trial": int(p[1]), "victim": p[2],
                              "survivors": p[3].split(","), "status": p[4],
-                             "check_rc": p[5]})
+                             "check_rc": p[5], "dc": p[6] if len(p) > 6 else "?"})
     except OSError:
         pass
     for r in rows:
@@ -343,6 +343,31 @@ def scenario_table(rows, scen):
                  "**%d / %d** (timeline check: %d / %d) | %d | %s |" % (
                      inv, len(rs), inv_tool, len(rs), len(rs),
                      "not guaranteed" if scen == "crash" else ""))
+    lines.append("")
+    ndc = sum(1 for r in rs if r["dc"] == r["victim"])
+    lines.append("The victim was the DC in %d of %d trials." % (ndc, len(rs)))
+    lines.append("")
+    lines.append("<details><summary>per trial (ms)</summary>")
+    lines.append("")
+    hdr = ["trial", "status", "DC"]
+    keys = []
+    if scen == "crash":
+        keys += [("membership", "membership"), ("fence_done", "fenced")]
+    else:
+        keys += [("grace_active_removed", "grace-active gone")]
+    keys += [("grace_" + s, s + " grace") for s in survivors]
+    keys += [("vip_up", "VIP up"), ("vip_holder", "on"), ("gap", "gap"),
+             ("invariant", "invariant"), ("failback_down", "failback down")]
+    lines.append("| " + " | ".join(hdr + [k[1] for k in keys]) + " |")
+    lines.append("|" + " --- |" * (len(hdr) + len(keys)))
+    for r in rs:
+        cells = [str(r["trial"]), r["status"], r["dc"]]
+        for k, _ in keys:
+            v = r["m"].get(k)
+            cells.append("n/a" if v is None else ("yes" if v is True else "NO" if v is False else str(v)))
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("</details>")
     lines.append("")
     bad = [r for r in rs if r["status"] != "ok"]
     if bad:
