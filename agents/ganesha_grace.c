@@ -87,6 +87,7 @@ static const struct ocf_param grace_params[] = {
     {.name = NULL},
 };
 
+static int grace_validate(struct ocf_ctx *ctx, bool local);
 static int grace_start_action(struct ocf_ctx *ctx);
 static int grace_stop_action(struct ocf_ctx *ctx);
 static int grace_monitor_action(struct ocf_ctx *ctx);
@@ -132,7 +133,7 @@ static const struct ocf_agent grace_agent = {
         "exit reason naming every node that failed.",
     .params = grace_params,
     .actions = grace_actions,
-    .validate = NULL,
+    .validate = grace_validate,
 };
 
 /* ---- local state ------------------------------------------------------ */
@@ -215,6 +216,26 @@ static int grace_active_is_set(const struct ocf_ctx *ctx, const char *node,
         return -ENXIO;
     }
     return 0;
+}
+
+/*
+ * grace_active must not look like an ack: setting <grace_ack>-<local> on a
+ * stopped node could otherwise set its grace_active (ganesha_mon refuses the
+ * same combination).
+ */
+static int grace_validate(struct ocf_ctx *ctx, bool local)
+{
+    const char *grace_active = ocf_param(ctx, "grace_active");
+    g_autofree char *ack_prefix =
+        g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
+
+    if (g_str_has_prefix(grace_active, ack_prefix)) {
+        ocf_exit_reason("grace_active (%s) must not start with grace_ack's "
+                        "prefix %s",
+                        grace_active, ack_prefix);
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
 }
 
 /* ---- start / stop / monitor ------------------------------------------- */

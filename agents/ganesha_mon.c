@@ -164,6 +164,7 @@ static const struct ocf_param mon_params[] = {
     {.name = NULL},
 };
 
+static int mon_validate(struct ocf_ctx *ctx, bool local);
 static int mon_start(struct ocf_ctx *ctx);
 static int mon_stop(struct ocf_ctx *ctx);
 static int mon_monitor(struct ocf_ctx *ctx);
@@ -209,7 +210,7 @@ static const struct ocf_agent mon_agent = {
         "in-process, no program is run).",
     .params = mon_params,
     .actions = mon_actions,
-    .validate = NULL,
+    .validate = mon_validate,
 };
 
 /* ---- local state ------------------------------------------------------ */
@@ -609,6 +610,34 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
 }
 
 /* ---- action handlers ------------------------------------------------ */
+
+/*
+ * Cross-parameter rules: the two attributes must differ (their order is the
+ * protocol), and neither may look like an ack, or a release would delete it
+ * as a stale one.
+ */
+static int mon_validate(struct ocf_ctx *ctx, bool local)
+{
+    const char *ganesha_active = ocf_param(ctx, "ganesha_active");
+    const char *grace_active = ocf_param(ctx, "grace_active");
+    g_autofree char *ack_prefix =
+        g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
+
+    if (strcmp(ganesha_active, grace_active) == 0) {
+        ocf_exit_reason("ganesha_active and grace_active must be different "
+                        "attributes (both are %s)",
+                        grace_active);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (g_str_has_prefix(ganesha_active, ack_prefix) ||
+        g_str_has_prefix(grace_active, ack_prefix)) {
+        ocf_exit_reason("ganesha_active (%s) and grace_active (%s) must not "
+                        "start with grace_ack's prefix %s",
+                        ganesha_active, grace_active, ack_prefix);
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
+}
 
 /* The one place where a failure becomes an exit reason and an OCF code. */
 static int mon_result(int r, const char *reason)

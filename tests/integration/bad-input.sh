@@ -104,6 +104,18 @@ for action in "${actions[@]}"; do
         "state_dir inside ha_vol_mnt is refused" \
         OCF_RESKEY_ha_vol_mnt=/srv/shared OCF_RESKEY_state_dir=/srv/shared/nfs
 done
+# cross-parameter rules of the attribute names
+for action in "${actions[@]}"; do
+    want_in_reason=grace_active expect ganesha_mon "$action" 6 \
+        "ganesha_active equal to grace_active is refused" \
+        OCF_RESKEY_ganesha_active=same OCF_RESKEY_grace_active=same
+    want_in_reason=grace_ack expect ganesha_mon "$action" 6 \
+        "grace_ack=grace (grace-active would look like an ack) is refused" \
+        OCF_RESKEY_grace_ack=grace
+    want_in_reason=grace_ack expect ganesha_grace "$action" 6 \
+        "grace_ack=grace (grace-active would look like an ack) is refused" \
+        OCF_RESKEY_grace_ack=grace
+done
 # the ack name needs room for "-<node>"
 want_in_reason=grace_ack expect ganesha_grace validate-all 6 \
     "a 127-character grace_ack prefix is refused" \
