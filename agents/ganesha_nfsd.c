@@ -242,8 +242,9 @@ static int nfsd_need_dir(const char *path, const char *what, char **ret_reason)
     if (stat(path, &st) < 0) {
         int r = -errno;
 
-        *ret_reason = g_strdup_printf("%s %s is missing (%s)", what, path,
-                                      g_strerror(-r));
+        *ret_reason = g_strdup_printf(
+            "%s %s %s (%s)", what, path,
+            r == -ENOENT ? "is missing" : "cannot be used", g_strerror(-r));
         return r;
     }
     if (!S_ISDIR(st.st_mode)) {
@@ -286,7 +287,8 @@ static int nfsd_start(struct ocf_ctx *ctx)
     }
     r = nfsd_need_dir(mnt, "shared storage", &reason);
     if (r == 0) {
-        r = nfsd_need_dir(node_path, "this node's directory", &reason);
+        r = nfsd_need_dir(
+            node_path, "this node's directory on the shared storage", &reason);
     }
     if (r == 0) {
         target = g_build_filename(node_path, "nfs", NULL);
