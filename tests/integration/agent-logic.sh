@@ -7,8 +7,8 @@
 # monitor cache, (with a private ganesha) the notify grace calls + acks, and
 # ganesha_nfsd's switch of a temporary state directory.
 set -u
-# shellcheck source=tests/integration/lib-agents.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
 for p in crm_attribute cibadmin xmllint; do
     command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"

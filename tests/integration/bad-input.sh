@@ -5,8 +5,8 @@
 # Needs the agents installed under $OCF_ROOT (make install); no cluster:
 # every case must fail before any cluster tool would be needed.
 set -u
-# shellcheck source=tests/integration/lib-agents.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
 agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
 

@@ -5,8 +5,8 @@
 # the resources the way the setup does, into a CIB that crm_verify accepts.
 # None of this needs a running cluster (an offline CIB file is used).
 set -u
-# shellcheck source=tests/integration/lib-agents.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
 [[ $(id -u) -eq 0 ]] || skip_all "needs root (pcs)"
 for p in crm_resource pcs cibadmin crm_verify xmllint; do

@@ -6,8 +6,8 @@
 # OCF_CHECK_LEVEL=10; ganesha_grace with grace-active=1 set first;
 # ganesha_nfsd on temporary directories. Also checks what each run leaves.
 set -u
-# shellcheck source=tests/integration/lib-agents.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
 cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
 ganesha=$TOP/tests/lib/private-ganesha.sh

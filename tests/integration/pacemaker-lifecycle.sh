@@ -7,8 +7,8 @@
 # failback; a hung (SIGSTOPped) ganesha is caught at OCF_CHECK_LEVEL=10;
 # disabling nfs-mon deletes both attributes.
 set -u
-# shellcheck source=tests/integration/lib-agents.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib-agents.sh"
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
 cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
 ganesha=$TOP/tests/lib/private-ganesha.sh

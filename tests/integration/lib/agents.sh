@@ -1,4 +1,5 @@
-# lib-agents.sh: shared helpers of the integration tests (sourced, bash).
+# shellcheck shell=bash
+# lib/agents.sh: shared helpers of the integration tests (sourced, bash).
 # shellcheck disable=SC2034 # the variables set here are read by the tests
 # TAP output, where the installed agents are, and running one agent action
 # with a clean environment while capturing its exit code and stderr.
@@ -8,7 +9,7 @@ export OCF_ROOT
 # GOCF_AGENT_DIR lets a developer point the tests at a build tree.
 AGENT_DIR=${GOCF_AGENT_DIR:-$OCF_ROOT/resource.d/heartbeat}
 AGENTS="ganesha_mon ganesha_grace ganesha_nfsd"
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 
 tap_n=0
 tap_failed=0
