@@ -16,6 +16,70 @@
 #    what it waited for when the bound runs out;
 #  * --dry-run prints every mutating command instead of running it.
 #
+# Decisions and differences from upstream (see also ganesha-ha.conf.sample):
+#  * Node names are the Pacemaker node names and are used whole everywhere:
+#    resource ids (<node>-group), location constraints, shared-storage dirs
+#    (<HA_VOL_MNT>/nfs-ganesha/<node>); no "dname" domain mangling (upstream
+#    appended the local domain to short names, leaving dangling links).
+#    Names are matched whole (node1 is not node10) and may not start with a
+#    digit (it would start a resource id).
+#  * setup: if a cluster answers on this node (crm_mon), only resources are
+#    created; its cluster-name must equal HA_NAME and every configured node
+#    must be a member, else nothing changes. Members that are not configured
+#    get "avoids" bans for the three clones. Without a running cluster,
+#    "pcs cluster setup HA_NAME <nodes> --start --enable" creates it (needs
+#    pcsd and "pcs host auth" beforehand) and the marker
+#    HA_CONFDIR/.ganesha-ha-created-cluster is left for teardown.
+#  * A setup on an already set up cluster rebuilds the wanted configuration
+#    in a CIB copy and compares: equal -> "already set up", nothing pushed;
+#    different -> refused (teardown first, or add/delete).
+#  * The shared-storage tree is created before the push (nfs_setup needs
+#    it); rpcuser ownership only if that user and group exist.
+#  * No "sleep 5" between nfs-mon and nfs-grace: ganesha_grace's start waits
+#    (bounded) for grace-active itself. Besides upstream's constraints, each
+#    group gets "order stop nfs-grace-clone then start <node>-group
+#    kind=Mandatory symmetrical=false" (doc/design.md, whole-node crash;
+#    HA_CRASH_ORDER=Optional|none changes or drops it). With Mandatory the
+#    group starts are unrunnable in the transition that starts nfs-grace-clone
+#    from nothing and nothing re-runs the scheduler, so a fresh setup pushes
+#    twice: the clones, then (once nfs-grace runs) the groups. Otherwise, and
+#    for add/delete, everything goes in one cib-push.
+#  * "prefers" scores are given in one pcs call per group (same constraints,
+#    same ids as upstream's one call per node).
+#  * Fencing is left on unless HA_FENCING=no (upstream always disabled it).
+#  * VIP agent IPaddr2 by default (HA_VIP_AGENT=IPaddr for upstream's).
+#  * add/delete/teardown/refresh-config act on the configured nodes, not on
+#    the nodes online right now. add runs "pcs cluster node add" only for a
+#    node that is not a member yet; delete runs "pcs cluster node remove"
+#    unless --keep-node (a failure there is only a warning). Neither starts
+#    or stops nfs-ganesha itself (upstream's manage_service): start ganesha
+#    on a new node before "add". --setup-ganesha-conf-files and the SELinux
+#    boolean toggling are not implemented.
+#  * teardown disables the HA resources, waits until they are stopped (so
+#    nfs_setup's stop restores the state dir on every node), then deletes
+#    them; it destroys the cluster only if setup created it (marker) or with
+#    --destroy-cluster.
+#  * cleanup (local, after teardown): refuses while HA resources exist;
+#    restores HA_STATE_DIR if it was left a symlink into HA_VOL_MNT; strips
+#    %include "*.conf" lines from HA_CONFDIR/ganesha.conf (backup kept);
+#    removes corosync.conf and the CIB files only for a cluster setup created
+#    and that is not running here. It never touches /etc/cluster.
+#  * status: one crm_mon XML call; exit 0 HEALTHY (all configured nodes
+#    online, every group complete on its home node, no failure), 1 FAILOVER
+#    (a group away from home or a node offline, but every VIP running),
+#    2 BAD (a VIP/group member not running, a missing group, nfs_setup or
+#    nfs-mon not running on an online node, failed actions), 3 unknown.
+#    ganesha's grace state is read (get_grace over D-Bus) on the local node
+#    only.
+#  * refresh-config: UpdateExport over D-Bus on every configured node; the
+#    local one directly, the others through GANESHA_HA_REMOTE_EXEC
+#    ("<runner words> <node> <argv...>", e.g. "ganesha-sandbox exec") or, by
+#    default, ssh -i /var/lib/glusterd/nfs/secret.pem root@<node>.
+#  * Offline mode: with CIB_file=<file> in the environment (Pacemaker's
+#    convention) the commands edit that CIB file instead of a live cluster:
+#    no waits, no shared storage, no membership changes, and the push is a
+#    crm_diff patch applied with cibadmin. The tests use it.
+#
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 set -euo pipefail
@@ -35,6 +99,7 @@ readonly CLONES=(nfs_setup-clone nfs-mon-clone nfs-grace-clone)
 # destroys the cluster only then (or with --destroy-cluster).
 readonly CREATED_MARKER=.ganesha-ha-created-cluster
 
+SUBCMD=""
 DRY_RUN=0
 FORCE_DESTROY=""          # "", yes (--destroy-cluster), no (--keep-cluster)
 KEEP_NODE=0               # delete: --keep-node: leave cluster membership alone
@@ -52,6 +117,7 @@ CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
 CF_CHECK_LEVEL=$DEFAULT_CHECK_LEVEL
+CF_CRASH_ORDER=Mandatory
 CF_NODES_LINE=0
 NODES=()
 declare -A VIP=()          # node -> address
@@ -76,6 +142,8 @@ warn() { printf '%s: warning: %s\n' "$PROG" "$*" >&2; log_sys "warning: $*"; }
 die() {
     local rc=1
     if [[ $1 =~ ^[0-9]+$ ]]; then rc=$1; shift; fi
+    # status: 1 and 2 mean FAILOVER and BAD, so any error is 3 there
+    [[ $SUBCMD == status ]] && rc=3
     printf '%s: error: %s\n' "$PROG" "$*" >&2
     log_sys "error: $*"
     exit "$rc"
@@ -139,6 +207,15 @@ run() {
         return 0
     fi
     "$@"
+}
+
+# run_quiet CMD...: like run, with the command's own output discarded.
+run_quiet() {
+    if ((DRY_RUN)); then
+        shquote "$@"
+        return 0
+    fi
+    "$@" >/dev/null 2>&1
 }
 
 # run_pcs ARGS...: pcs, with its output kept quiet unless it fails.
@@ -324,6 +401,11 @@ parse_config() {
         HA_CHECK_LEVEL)
             if [[ $PV_VALUE =~ ^(0|[1-9][0-9]?)$ ]]; then CF_CHECK_LEVEL=$PV_VALUE
             else cerr "$lineno" "HA_CHECK_LEVEL must be a number 0-99 (0 or 10 are meaningful)"; fi ;;
+        HA_CRASH_ORDER)
+            case $PV_VALUE in
+            Mandatory | Optional | none) CF_CRASH_ORDER=$PV_VALUE ;;
+            *) cerr "$lineno" "HA_CRASH_ORDER must be Mandatory, Optional or none" ;;
+            esac ;;
         HA_VOL_SERVER)
             printf '%s: warning: %s:%s: HA_VOL_SERVER is obsolete and ignored\n' \
                 "$PROG" "$CONF_FILE" "$lineno" >&2 ;;
@@ -421,6 +503,16 @@ load_confdir() {
     [[ -n $HA_CONFDIR ]] || HA_CONFDIR=/
     [[ -d $HA_CONFDIR ]] || die 2 "$HA_CONFDIR: no such directory"
     parse_config "$HA_CONFDIR/$CONF_NAME"
+    take_lock
+}
+
+# One mutating ganesha-ha.sh at a time per HA_CONFDIR (bounded wait).
+take_lock() {
+    case $SUBCMD in setup | teardown | add | delete | cleanup) ;; *) return 0 ;; esac
+    ((DRY_RUN == 0)) || return 0
+    exec 9>>"$HA_CONFDIR/.ganesha-ha.lock" || die "cannot create $HA_CONFDIR/.ganesha-ha.lock"
+    flock -w "$WAIT_S" 9 ||
+        die "timed out after ${WAIT_S}s waiting for another $PROG run on $HA_CONFDIR (lock $HA_CONFDIR/.ganesha-ha.lock)"
 }
 
 # ---------------------------------------------------------------------------
@@ -594,8 +686,10 @@ build_group() {
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
     # crash path (doc/design.md): the group starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed
-    pcsf constraint order stop nfs-grace-clone "then" start "$s-group" \
-        kind=Mandatory symmetrical=false
+    if [[ $CF_CRASH_ORDER != none ]]; then
+        pcsf constraint order stop nfs-grace-clone "then" start "$s-group" \
+            "kind=$CF_CRASH_ORDER" symmetrical=false
+    fi
 }
 
 # build_placement NODE...: location rules and rotated "prefers" scores
@@ -651,7 +745,7 @@ delete_ours() {
     for id in "$@"; do
         ids+=("$id")
         while IFS= read -r x; do [[ -n $x ]] && ids+=("$x"); done \
-            < <(xp_attrs "$CIB_ORIG" "/cib/configuration/resources/*[@id='$id']//primitive/@id")
+            < <(xp_attrs "$CIB_NEW" "/cib/configuration/resources/*[@id='$id']//primitive/@id")
     done
     for x in "${ids[@]}"; do
         xpath+="${xpath:+ or }@rsc='$x' or @with-rsc='$x' or @first='$x' or @then='$x'"
@@ -807,6 +901,65 @@ create_cluster() {
     wait_dc_and_nodes "${NODES[@]}"
 }
 
+# Whether some nfs-grace instance runs (MON_XML; false if not queried).
+grace_running() {
+    [[ -s $MON_XML ]] || return 1
+    [[ $(xp "$MON_XML" "count(//clone[@id='nfs-grace-clone']/resource[@active='true'])") != 0 ]]
+}
+
+# With the Mandatory "order stop nfs-grace-clone then start <node>-group",
+# Pacemaker marks the group starts unrunnable in the transition in which
+# nfs-grace-clone starts from nothing, and nothing re-runs the scheduler
+# afterwards (until cluster-recheck-interval): the VIPs would stay down.
+# So a fresh setup pushes the clones first, waits (bounded) for nfs-grace,
+# then pushes the groups: the same CIB file, cut in two.
+push_setup_in_two_steps() {
+    local full=$CIB_NEW step1=$WORK/cib-step1.xml n
+    local -a groups=()
+    for n in "${NODES[@]}"; do groups+=("$n-group"); done
+    if ((DRY_RUN)); then
+        printf '# step 1: the CIB without the groups (%s), to start the clones first\n' "${groups[*]}"
+    fi
+    cp "$full" "$step1" 2>/dev/null || true
+    CIB_NEW=$step1
+    delete_ours "${groups[@]}"
+    run_pcs cluster cib-push "$step1" "diff-against=$CIB_ORIG"
+    CIB_NEW=$full
+    wait_grace_started
+    ((DRY_RUN)) && printf '# step 2: the groups and their constraints\n'
+    run_pcs cluster cib-push "$full" "diff-against=$step1"
+    ((DRY_RUN)) || info "pushed the new configuration (setup of $CF_NAME, in two steps)"
+}
+
+# Bounded wait for nfs-grace on every online configured node; on the bound
+# a warning naming the nodes (ganesha not running there?), not an error.
+wait_grace_started() {
+    if ((DRY_RUN)); then
+        printf '# wait up to %ss for nfs-grace-clone to run on the online configured nodes\n' "$WAIT_S"
+        return 0
+    fi
+    local deadline=$((SECONDS + WAIT_S)) n missing=()
+    info "waiting up to ${WAIT_S}s for nfs-grace to start on the configured nodes"
+    while :; do
+        missing=()
+        if query_mon; then
+            for n in "${NODES[@]}"; do
+                node_online "$n" || continue
+                [[ $(xp "$MON_XML" "count(//clone[@id='nfs-grace-clone']/resource[@active='true' and node/@name='$n'])") != 0 ]] ||
+                    missing+=("$n")
+            done
+        else
+            missing=("(cluster not reachable)")
+        fi
+        ((${#missing[@]} == 0)) && return 0
+        if ((SECONDS >= deadline)); then
+            warn "after ${WAIT_S}s nfs-grace is not running on: ${missing[*]} (is ganesha running there?); creating the groups anyway"
+            return 0
+        fi
+        sleep 1
+    done
+}
+
 cmd_setup() {
     load_confdir "$@"
     log_sys "setting up $CF_NAME"
@@ -867,7 +1020,11 @@ cmd_setup() {
     fi
 
     state_tree "${NODES[@]}"
-    push_cib "setup of $CF_NAME"
+    if [[ $CF_CRASH_ORDER == Mandatory ]] && ! offline && ! grace_running; then
+        push_setup_in_two_steps
+    else
+        push_cib "setup of $CF_NAME"
+    fi
     wait_settle "starting the HA resources"
     ((fresh_cluster && !DRY_RUN)) && info "cluster $CF_NAME created"
     ((DRY_RUN)) && return 0
@@ -914,7 +1071,7 @@ rebuild_groups() {
 
 write_config() {   # write_config NEW-NODES-CSV [ADD-NODE ADD-VIP | -DEL-NODE]
     local csv=$1 tmp line lineno=0 skip_line=0
-    [[ ${3:-} == -* ]] && skip_line=${VIP_LINE[${3#-}]}
+    [[ ${2:-} == -* ]] && skip_line=${VIP_LINE[${2#-}]}
     tmp=$(mktemp "$HA_CONFDIR/.$CONF_NAME.XXXXXX")
     {
         while IFS= read -r line || [[ -n $line ]]; do
@@ -972,6 +1129,7 @@ cmd_add() {
         return 0
     fi
     write_config "$csv" "$node" "$vip"
+    NODES=("${newlist[@]}")
     info "added $node ($vip); $CONF_FILE updated"
     setup_report
 }
@@ -992,6 +1150,16 @@ cmd_delete() {
     rebuild_groups "${newlist[@]}"
     push_cib "delete $node"
     wait_settle "after deleting $node"
+    if ! offline; then
+        # The clones stop on the deleted node all at once; a monitor caught in
+        # between (nfs-grace after nfs-mon removed grace-active) leaves a
+        # failed action there that says nothing about the HA nodes: clear it.
+        local c
+        for c in "${CLONES[@]}"; do
+            run_quiet crm_resource --cleanup -r "$c" -N "$node" || true
+        done
+        wait_settle "after clearing $node's history"
+    fi
     local csv
     csv=$(IFS=,; printf '%s' "${newlist[*]}")
     if ((DRY_RUN)); then
@@ -1001,6 +1169,7 @@ cmd_delete() {
         write_config "$csv" "-$node"
         info "deleted $node; $CONF_FILE updated"
     fi
+    NODES=("${newlist[@]}")
     # Its state dir goes only when nfs_setup no longer runs there.
     if ((DRY_RUN == 0)) && query_mon &&
         [[ -n $(xp "$MON_XML" "string(//clone[@id='nfs_setup-clone']/resource[node/@name='$node' and @active='true']/@id)") ]]; then
@@ -1032,6 +1201,12 @@ cmd_teardown() {
         pcsf resource disable "${ids[@]}"
         push_cib "stop the HA resources"
         wait_settle "stopping the HA resources"
+        if ((DRY_RUN == 0)) && ! offline; then
+            local still
+            query_mon || die "cannot query the cluster after stopping the HA resources"
+            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
+            [[ -z $still ]] || die "still active after the stop (left disabled, not deleted): $still"
+        fi
         # 2. delete them and their constraints
         if ((DRY_RUN == 0)); then
             query_cib "$CIB_ORIG"
@@ -1239,12 +1414,12 @@ cmd_check_config() {
     printf "HA_NAME=%s\n" "$CF_NAME"
     printf "HA_CLUSTER_NODES=%s\n" "$(IFS=,; printf "%s" "${NODES[*]}")"
     for n in "${NODES[@]}"; do printf "VIP[%s]=%s\n" "$n" "${VIP[$n]}"; done
-    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\n" \
-        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL"
+    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\n" \
+        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER"
 }
 
 cmd_status() {
-    load_confdir "$@" || exit 3
+    load_confdir "$@"
     init_work
     if ! query_mon; then
         printf '%s: error: cannot query the cluster: %s\n' "$PROG" "$(tr '\n' ' ' <"$WORK/crm_mon.err")" >&2
@@ -1274,6 +1449,7 @@ main() {
     ((${#args[@]} > 0)) || { usage >&2; exit 2; }
     local sub=${args[0]}
     sub=${sub#--}
+    SUBCMD=$sub
     args=("${args[@]:1}")
     case $sub in
     *help | -h) usage; exit 0 ;;

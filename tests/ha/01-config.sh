@@ -2,7 +2,7 @@
 # ganesha-ha.sh configuration parser: good files are accepted (both VIP
 # spellings), every kind of malformed file is refused with the file and line
 # named, exit code 2, and not a single pcs call.
-set -euo pipefail
+set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 # shellcheck source=tests/ha/tap.sh
 . "$(dirname "$0")/tap.sh"
 
@@ -30,6 +30,7 @@ HA_VIP_AGENT=IPaddr
 HA_NIC=eth0
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
+HA_CRASH_ORDER=Optional
 EOF
 rc=0
 out=$("$GHA" check-config "$C" 2>"$T/err") || rc=$?
@@ -44,7 +45,8 @@ HA_FENCING=no
 HA_VIP_AGENT=IPaddr
 HA_NIC=eth0
 HA_MON_INTERVAL=10s
-HA_CHECK_LEVEL=0'
+HA_CHECK_LEVEL=0
+HA_CRASH_ORDER=Optional'
 tap_plan 33
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
@@ -60,7 +62,7 @@ printf 'HA_CHECK_LEVEL=10\r\n' >>"$C/ganesha-ha.conf"
 out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
     $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=1s'* &&
-    $out == *'HA_CHECK_LEVEL=10'* ]]
+    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Mandatory'* ]]
 ok $? "defaults applied; CRLF line accepted"
 
 # node1 vs node10: VIP keys matched whole

@@ -2,14 +2,14 @@
 # ganesha-ha.sh --dry-run: the exact pcs commands of setup (2, 3, 4 nodes,
 # options), no pcs call at all, the running-cluster route through an offline
 # CIB (CIB_file), and add/delete acting on whole node names (node1/node10).
-set -euo pipefail
+set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 # shellcheck source=tests/ha/tap.sh
 . "$(dirname "$0")/tap.sh"
 
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 29
+tap_plan 31
 
 fake_bin nocluster
 C=$T/conf
@@ -52,12 +52,14 @@ ok $? "both order constraints (start order and crash-path stop->start) for every
 has "pcs -f CIB property set no-quorum-policy=stop" && ! grep -q stonith-enabled "$T/pcs"
 ok $? "3 nodes: no-quorum-policy=stop, fencing untouched by default"
 grep -q '^pcs cluster setup ganesha-ha-360 n1 n2 n3 --start --enable --wait=' "$T/pcs" &&
-    grep -q '^pcs cluster cib-push CIB diff-against=ORIG$' "$T/pcs"
-ok $? "no cluster: pcs cluster setup first; one cib-push with diff-against"
+    [[ $(grep -c '^pcs cluster cib-push CIB diff-against=ORIG$' "$T/pcs") == 2 ]] &&
+    grep -q '^# step 1: the CIB without the groups (n1-group n2-group n3-group)' "$T/out" &&
+    grep -q '^# wait up to [0-9]*s for nfs-grace-clone' "$T/out"
+ok $? "no cluster: pcs cluster setup first; clones pushed, nfs-grace waited for, then the groups (diff-against)"
 grep -q "mkdir -p /run/gluster/shared_storage/nfs-ganesha/n2/nfs/ganesha/v4recov" "$T/out" &&
     grep -qx "ln -s /run/gluster/shared_storage/nfs-ganesha/n3/nfs/statd /run/gluster/shared_storage/nfs-ganesha/n1/nfs/statd/n3" "$T/out"
 ok $? "shared-storage tree and per-peer links are printed"
-[[ $(grep -n 'cib-push' "$T/out" | cut -d: -f1) -gt $(grep -n 'ln -s' "$T/out" | tail -1 | cut -d: -f1) ]]
+[[ $(grep -n 'cib-push' "$T/out" | head -1 | cut -d: -f1) -gt $(grep -n 'ln -s' "$T/out" | tail -1 | cut -d: -f1) ]]
 ok $? "the state tree is created before the push"
 
 # ---- 2 nodes, options -----------------------------------------------------
@@ -71,6 +73,7 @@ HA_VIP_AGENT=IPaddr
 HA_NIC=eth1
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
+HA_CRASH_ORDER=Optional
 EOF
 dry setup "$C"
 has "pcs -f CIB constraint location n1-group prefers n2=1000 n1=2000" &&
@@ -84,6 +87,13 @@ has "pcs -f CIB resource create n1-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.1
 ok $? "HA_VIP_AGENT=IPaddr and HA_NIC"
 has "pcs -f CIB resource create nfs-mon ocf:heartbeat:ganesha_mon op monitor interval=10s OCF_CHECK_LEVEL=0 clone"
 ok $? "HA_MON_INTERVAL and HA_CHECK_LEVEL on the nfs-mon monitor"
+has "pcs -f CIB constraint order stop nfs-grace-clone then start n2-group kind=Optional symmetrical=false" &&
+    [[ $(grep -c 'cib-push' "$T/pcs") == 1 ]]
+ok $? "HA_CRASH_ORDER=Optional: Optional crash-path order, one cib-push"
+sed -i 's/^HA_CRASH_ORDER=Optional$/HA_CRASH_ORDER=none/' "$C/ganesha-ha.conf"
+dry setup "$C"
+! grep -q 'order stop' "$T/pcs" && [[ $(grep -c 'constraint order nfs-grace-clone then' "$T/pcs") == 2 ]]
+ok $? "HA_CRASH_ORDER=none: no crash-path order, upstream's start order kept"
 
 # ---- 4 nodes (upstream worked example) ------------------------------------
 write_conf "$C" <<EOF

@@ -1,0 +1,143 @@
+#!/bin/bash
+# The CIB-file route, no cluster needed: ganesha-ha.sh run for real against
+# an offline CIB (CIB_file=<file>, pcs -f on copies, the push applied as a
+# crm_diff patch): setup on cibadmin --empty output passes crm_verify -x with
+# the expected XML; setup twice changes nothing; a different config is
+# refused with the CIB unchanged; add + delete round-trips; teardown leaves
+# none of our resources. Slow (pcs takes 1-3 s per call).
+set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
+# shellcheck source=tests/ha/tap.sh
+. "$(dirname "$0")/tap.sh"
+
+for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
+    command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
+done
+tap_plan 24
+
+C=$T/conf
+CIB=$T/cib.xml
+export CIB_file=$CIB
+q() { xmllint --xpath "$1" "$CIB" 2>/dev/null || true; }
+epoch() { q 'string(/cib/@epoch)'; }
+canon() {
+    xmllint --noblanks "$1" >"$T/canon.tmp"
+    xmllint --xpath '/cib/configuration/resources/* | /cib/configuration/constraints/* | /cib/configuration/crm_config//nvpair' "$T/canon.tmp" | sort
+}
+
+cibadmin --empty >"$CIB"
+for i in 1 2 3 4; do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
+write_conf "$C" <<EOF
+HA_NAME=cibfile
+HA_CLUSTER_NODES="n1,n2,n3"
+VIP_n1="10.77.0.101"
+VIP_n2="10.77.0.102"
+VIP_n3="10.77.0.103"
+HA_FENCING=no
+HA_STATE_DIR=/var/lib/ganesha-sandbox/nfs
+EOF
+
+rc=0
+"$GHA" setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "setup into an offline CIB (cibadmin --empty + 4 nodes)"
+[[ $rc == 0 ]] || diag_file "$T/err"
+crm_verify -x "$CIB" >"$T/v" 2>&1
+ok $? "crm_verify -x accepts the result"
+
+[[ $(q "string(//clone[@id='nfs-grace-clone']/meta_attributes/nvpair[@name='notify']/@value)") == true &&
+    $(q "count(//primitive[@id='nfs-grace']/meta_attributes/nvpair[@name='notify'])") == 0 ]]
+ok $? "notify=true is on the nfs-grace clone, not on the primitive"
+[[ $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='ha_vol_mnt']/@value)") == /run/gluster/shared_storage &&
+    $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='state_dir']/@value)") == /var/lib/ganesha-sandbox/nfs ]]
+ok $? "nfs_setup: ha_vol_mnt and state_dir"
+[[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 1s &&
+    $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']//nvpair[@name='OCF_CHECK_LEVEL']/@value)") == 10 ]]
+ok $? "nfs-mon: monitor interval 1s with OCF_CHECK_LEVEL=10"
+[[ $(q "string(//rsc_location[@rsc='nfs-grace-clone']/rule[@score='-INFINITY']/expression[@attribute='grace-active' and @operation='ne' and @value='1']/@id)") != "" ]]
+ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1"
+[[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY']/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]
+ok $? "a ganesha-active rule on each of the 3 groups"
+members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
+[[ $members == ' id="n2-nfs_block" id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
+ok $? "n2-group = nfs_block, cluster_ip-1, nfs_unblock in that order"
+[[ $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir/ &&
+    $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='reset_local_on_unblock_stop']/@value)") == true &&
+    $(q "count(//primitive[@id='n2-nfs_unblock']/operations/op[@timeout='60s'])") == 3 ]]
+ok $? "nfs_unblock: tickle_dir, reset_local_on_unblock_stop, 60s op timeouts"
+s1=$(q "string(//rsc_location[@rsc='n1-group' and @node='n2']/@score)")
+s2=$(q "string(//rsc_location[@rsc='n1-group' and @node='n3']/@score)")
+s3=$(q "string(//rsc_location[@rsc='n1-group' and @node='n1']/@score)")
+[[ "$s1 $s2 $s3" == "1000 2000 3000" ]]
+ok $? "n1-group prefers n2=1000 n3=2000 n1=3000"
+[[ $(q "count(//rsc_order[@first='nfs-grace-clone' and @then='n3-cluster_ip-1'])") == 1 &&
+    $(q "count(//rsc_order[@first='nfs-grace-clone' and @first-action='stop' and @then='n3-group' and @then-action='start' and @kind='Mandatory' and @symmetrical='false'])") == 1 ]]
+ok $? "both order constraints for n3"
+[[ $(q "count(//rsc_location[@node='n4' and @score='-INFINITY'])") == 3 ]]
+ok $? "the unconfigured member n4 is banned for the 3 clones"
+[[ $(q "string(//crm_config//nvpair[@name='no-quorum-policy']/@value)") == stop &&
+    $(q "string(//crm_config//nvpair[@name='stonith-enabled']/@value)") == false ]]
+ok $? "no-quorum-policy=stop; HA_FENCING=no -> stonith-enabled=false"
+
+# ---- idempotence ------------------------------------------------------------
+cp "$CIB" "$T/after-setup.xml"
+e0=$(epoch)
+rc=0
+"$GHA" setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 ]] && grep -q 'already set up' "$T/err" && cmp -s "$CIB" "$T/after-setup.xml" && [[ $(epoch) == "$e0" ]]
+ok $? "setup twice: 'already set up', CIB byte-identical (epoch $e0)"
+[[ $rc == 0 ]] || diag_file "$T/err"
+
+cp "$C/ganesha-ha.conf" "$T/conf.orig"
+echo 'HA_MON_INTERVAL=5s' >>"$C/ganesha-ha.conf"
+rc=0
+"$GHA" setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 1 ]] && grep -q 'differs from' "$T/err" && grep -q 'nfs-mon-clone' "$T/err" &&
+    cmp -s "$CIB" "$T/after-setup.xml"
+ok $? "setup with a different config is refused, naming nfs-mon-clone; CIB unchanged"
+cp "$T/conf.orig" "$C/ganesha-ha.conf"
+
+# ---- malformed config: nothing changes --------------------------------------
+# shellcheck disable=SC2016 # a literal $(...)
+printf 'HA_NIC=$(reboot)\n' >>"$C/ganesha-ha.conf"
+rc=0
+"$GHA" delete "$C" n3 >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 2 ]] && cmp -s "$CIB" "$T/after-setup.xml"
+ok $? "delete with a malformed config: exit 2, CIB unchanged"
+cp "$T/conf.orig" "$C/ganesha-ha.conf"
+
+# ---- add n4, delete n4 ------------------------------------------------------
+rc=0
+"$GHA" add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "add n4 10.77.0.104"
+[[ $rc == 0 ]] || diag_file "$T/err"
+[[ $(q "count(//group[@id='n4-group']/primitive)") == 3 &&
+    $(q "string(//primitive[@id='n4-cluster_ip-1']//nvpair[@name='ip']/@value)") == 10.77.0.104 &&
+    $(q "string(//rsc_location[@rsc='n1-group' and @node='n1']/@score)") == 4000 &&
+    $(q "string(//rsc_location[@rsc='n1-group' and @node='n4']/@score)") == 3000 &&
+    $(q "count(//rsc_location[@node='n4' and @score='-INFINITY'])") == 0 ]]
+ok $? "after add: n4-group with its VIP, scores recomputed (home 4000), n4 bans lifted"
+grep -qx 'HA_CLUSTER_NODES="n1,n2,n3,n4"' "$C/ganesha-ha.conf" && grep -qx 'VIP_n4="10.77.0.104"' "$C/ganesha-ha.conf" &&
+    "$GHA" check-config "$C" >/dev/null 2>&1
+ok $? "after add: config file rewritten (nodes, VIP_n4) and still valid"
+crm_verify -x "$CIB" >/dev/null 2>&1
+ok $? "after add: crm_verify -x"
+
+rc=0
+"$GHA" delete "$C" n4 >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "delete n4"
+[[ $rc == 0 ]] || diag_file "$T/err"
+diff <(canon "$T/after-setup.xml") <(canon "$CIB") >"$T/diff"
+ok $? "add + delete round trip: resources, constraints and properties as after setup"
+[[ -s $T/diff ]] && diag_file "$T/diff"
+diff "$T/conf.orig" "$C/ganesha-ha.conf" >"$T/diff" ||
+    { grep -qx 'HA_CLUSTER_NODES="n1,n2,n3"' "$C/ganesha-ha.conf" && ! grep -q 'VIP_n4' "$C/ganesha-ha.conf"; }
+ok $? "after delete: config file back to n1,n2,n3 without VIP_n4"
+
+# ---- teardown ---------------------------------------------------------------
+rc=0
+"$GHA" teardown "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 && $(q "count(/cib/configuration/resources/*)") == 0 &&
+    $(q "count(/cib/configuration/constraints/*)") == 0 ]] && crm_verify -x "$CIB" >/dev/null 2>&1
+ok $? "teardown: no resource and no constraint left; crm_verify -x"
+[[ $rc == 0 ]] || diag_file "$T/err"
+
+tap_done

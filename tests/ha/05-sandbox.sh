@@ -1,0 +1,205 @@
+#!/bin/bash
+# ganesha-ha.sh against a real namespace cluster (extras/sandbox/ganesha-sandbox):
+# setup on a fresh cluster (4 members, 3 configured), everything starts;
+# setup twice changes nothing; malformed configs leave the CIB epoch alone;
+# status HEALTHY / FAILOVER (kill-ganesha) / BAD (failed action); add n4 and
+# delete it again with groups, constraints and shared-storage links checked;
+# teardown leaves no resource and every node's state dir restored.
+# Needs root, the installed agents and a free sandbox (skips otherwise);
+# brings its own sandbox up and down. Takes several minutes.
+set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
+# shellcheck source=tests/ha/tap.sh
+. "$(dirname "$0")/tap.sh"
+
+SBX_TOOL=$HA_SRC_DIR/extras/sandbox/ganesha-sandbox
+[[ $(id -u) == 0 ]] || tap_skip_all "not root"
+[[ -x $SBX_TOOL ]] || tap_skip_all "extras/sandbox/ganesha-sandbox missing"
+for a in ganesha_mon ganesha_grace ganesha_nfsd; do
+    [[ -x /usr/lib/ocf/resource.d/heartbeat/$a ]] || tap_skip_all "agent $a not installed"
+done
+if ip netns list 2>/dev/null | grep -q '^gocf-' || [[ -e ${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/nodes.conf ]]; then
+    tap_skip_all "a sandbox is already up (in use by someone else?)"
+fi
+
+sbx() { "$SBX_TOOL" "$@"; }
+x() { sbx exec n1 "$@"; }                 # run in node n1
+gha() { x "$GHA" "$@"; }
+epoch() { x cibadmin -Q 2>/dev/null | xmllint --xpath 'string(/cib/@epoch)' - 2>/dev/null; }
+config_xml() { x cibadmin -Q --scope=configuration 2>/dev/null; }
+mon() { x crm_mon -1 --output-as=xml --include=resources 2>/dev/null; }
+vip_on() { mon | xmllint --xpath "string(//resource[@id='$1-cluster_ip-1' and @active='true']/node/@name)" - 2>/dev/null || true; }
+wait_for() {   # wait_for SECONDS DESCRIPTION CMD...
+    local deadline=$((SECONDS + $1)) what=$2
+    shift 2
+    while ! "$@"; do
+        if ((SECONDS >= deadline)); then diag "timed out waiting for $what"; return 1; fi
+        sleep 1
+    done
+}
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    sbx down >/dev/null 2>&1 || true
+    rm -rf -- "$T"
+}
+trap cleanup EXIT
+
+tap_plan 27
+
+sbx up --nodes 4 --no-resources >"$T/up.log" 2>&1
+ok $? "sandbox up with 4 nodes, no resources"
+
+C=$T/conf   # /tmp is the host's, visible inside every node
+write_conf "$C" <<EOF
+# written by tests/ha/05-sandbox.sh
+HA_NAME="gocf-sandbox"
+HA_CLUSTER_NODES="n1,n2,n3"
+VIP_n1="10.77.0.101"
+VIP_n2="10.77.0.102"
+VIP_n3="10.77.0.103"
+HA_VOL_MNT="/run/gluster/shared_storage"
+HA_STATE_DIR="/var/lib/ganesha-sandbox/nfs"
+HA_NIC=eth0
+EOF
+cp "$C/ganesha-ha.conf" "$T/conf.orig"
+
+# ---- malformed configs: refused, epoch unchanged ----------------------------
+e0=$(epoch)
+all_refused=0
+# shellcheck disable=SC2016 # literal $(...) on purpose
+for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n4=10.77.0.104' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
+    cp "$T/conf.orig" "$C/ganesha-ha.conf"
+    grep -v "^${bad%%=*}=" "$T/conf.orig" >"$C/ganesha-ha.conf" || true
+    printf '%s\n' "$bad" >>"$C/ganesha-ha.conf"
+    rc=0
+    gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+    if [[ $rc != 2 ]] || ! grep -q 'ganesha-ha.conf:[0-9]*:' "$T/err"; then
+        all_refused=1; diag "not refused as expected: $bad (rc=$rc)"; diag_file "$T/err"
+    fi
+done
+cp "$T/conf.orig" "$C/ganesha-ha.conf"
+[[ $all_refused == 0 && $(epoch) == "$e0" ]]
+ok $? "6 malformed configs refused (exit 2, line named), CIB epoch unchanged ($e0)"
+
+# ---- setup ------------------------------------------------------------------
+rc=0
+time_start=$SECONDS
+gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "setup on the running cluster ($((SECONDS - time_start))s)"
+[[ $rc == 0 ]] || diag_file "$T/err"
+mon >"$T/mon.xml"
+n_started=$(xmllint --xpath 'count(//resource[starts-with(@id,"n") and @role="Started"])' "$T/mon.xml")
+[[ $n_started == 9 ]]
+ok $? "the 9 group members are started ($n_started)"
+[[ $(xmllint --xpath 'count(//clone[@id="nfs_setup-clone" or @id="nfs-mon-clone" or @id="nfs-grace-clone"]/resource[@role="Started"])' "$T/mon.xml") == 9 ]]
+ok $? "the 3 clones run on n1..n3 (9 instances), not on the unconfigured n4"
+[[ $(vip_on n1) == n1 && $(vip_on n2) == n2 && $(vip_on n3) == n3 ]]
+ok $? "every VIP on its home node"
+linked=0
+for n in n1 n2 n3; do sbx exec "$n" test -L /var/lib/ganesha-sandbox/nfs || { diag "$n state dir not linked"; linked=1; }; done
+ok "$linked" "nfs_setup switched the state dir to shared storage on n1..n3"
+S=/run/gluster/shared_storage/nfs-ganesha
+x test -d "$S/tickle_dir" && x test -f "$S/n2/nfs/statd/state" && x test -d "$S/n3/nfs/ganesha/v4recov" &&
+    [[ $(x readlink "$S/n1/nfs/ganesha/n3") == "$S/n3/nfs/ganesha" && $(x readlink "$S/n3/nfs/statd/n2") == "$S/n2/nfs/statd" ]]
+ok $? "shared-storage tree and per-peer links"
+
+rc=0
+gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 ]] && grep -qx 'Cluster HA Status: HEALTHY' "$T/out"
+ok $? "status: HEALTHY, exit 0"
+[[ $rc == 0 ]] || diag_file "$T/out"
+
+# ---- setup twice ------------------------------------------------------------
+config_xml >"$T/cfg1.xml"
+e1=$(epoch)
+rc=0
+gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+config_xml >"$T/cfg2.xml"
+[[ $rc == 0 ]] && grep -q 'already set up' "$T/err" && cmp -s "$T/cfg1.xml" "$T/cfg2.xml" && [[ $(epoch) == "$e1" ]]
+ok $? "setup twice: 'already set up', configuration and epoch unchanged"
+[[ $rc == 0 ]] || diag_file "$T/err"
+
+# ---- FAILOVER / BAD ---------------------------------------------------------
+sbx kill-ganesha n2 >/dev/null 2>&1
+wait_for 60 "n2's VIP to leave n2" bash -c "[[ \$('$SBX_TOOL' vip-node n2 2>/dev/null) != n2 && -n \$('$SBX_TOOL' vip-node n2 2>/dev/null) ]]"
+ok $? "kill-ganesha n2: its VIP moves"
+x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
+rc=0
+gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 1 ]] && grep -qx 'Cluster HA Status: FAILOVER' "$T/out"
+ok $? "status: FAILOVER, exit 1"
+[[ $rc == 1 ]] || diag_file "$T/out"
+sbx start-ganesha n2 >/dev/null 2>&1
+wait_for 90 "n2's VIP back home" bash -c "[[ \$('$SBX_TOOL' vip-node n2 2>/dev/null) == n2 ]]"
+ok $? "ganesha back on n2: VIP fails back"
+x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
+
+x crm_resource --fail -r n1-nfs_block -N n1 >/dev/null 2>&1 || true
+x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
+rc=0
+gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 2 ]] && grep -qx 'Cluster HA Status: BAD' "$T/out"
+ok $? "status after a failed action: BAD, exit 2"
+[[ $rc == 2 ]] || diag_file "$T/out"
+x crm_resource --cleanup >/dev/null 2>&1 || true
+x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
+wait_for 60 "HEALTHY again" bash -c "'$SBX_TOOL' exec n1 '$GHA' status '$C' >/dev/null 2>&1"
+ok $? "after cleanup: HEALTHY again"
+
+# ---- add n4 -----------------------------------------------------------------
+rc=0
+gha add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "add n4 10.77.0.104"
+[[ $rc == 0 ]] || diag_file "$T/err"
+x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
+[[ $(vip_on n4) == n4 ]] && sbx exec n4 test -L /var/lib/ganesha-sandbox/nfs
+ok $? "n4's VIP runs on n4; nfs_setup runs there"
+config_xml >"$T/cfg.xml"
+[[ $(xmllint --xpath "string(//rsc_location[@rsc='n2-group' and @node='n2']/@score)" "$T/cfg.xml") == 4000 &&
+    $(xmllint --xpath "string(//rsc_location[@rsc='n4-group' and @node='n3']/@score)" "$T/cfg.xml") == 3000 &&
+    $(xmllint --xpath "count(//rsc_order[@then='n4-group' and @first-action='stop'])" "$T/cfg.xml") == 1 &&
+    $(xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" "$T/cfg.xml") == 0 ]]
+ok $? "after add: 4-node scores, n4's crash-path order, no bans left"
+[[ $(x readlink "$S/n4/nfs/ganesha/n1") == "$S/n1/nfs/ganesha" && $(x readlink "$S/n2/nfs/statd/n4") == "$S/n4/nfs/statd" ]] &&
+    grep -qx 'HA_CLUSTER_NODES="n1,n2,n3,n4"' "$C/ganesha-ha.conf" && grep -qx 'VIP_n4="10.77.0.104"' "$C/ganesha-ha.conf"
+ok $? "after add: links both ways, config file updated"
+rc=0
+gha status "$C" >"$T/out" 2>&1 || rc=$?
+ok "$rc" "status after add: HEALTHY"
+
+# ---- delete n4 --------------------------------------------------------------
+rc=0
+gha delete "$C" n4 --keep-node >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "delete n4 (--keep-node: the sandbox owns membership)"
+[[ $rc == 0 ]] || diag_file "$T/err"
+config_xml >"$T/cfg3.xml"
+[[ $(xmllint --xpath "count(//*[@id='n4-group'])" "$T/cfg3.xml") == 0 &&
+    $(xmllint --xpath "string(//rsc_location[@rsc='n2-group' and @node='n2']/@score)" "$T/cfg3.xml") == 3000 &&
+    $(xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" "$T/cfg3.xml") == 3 ]]
+ok $? "after delete: n4-group gone, 3-node scores, clones banned from n4 again"
+! x test -e "$S/n4" && ! x test -L "$S/n1/nfs/ganesha/n4" && ! x test -L "$S/n3/nfs/statd/n4" &&
+    ! sbx exec n4 test -L /var/lib/ganesha-sandbox/nfs
+ok $? "after delete: n4's tree and every link to it removed; n4's state dir restored"
+diff "$T/conf.orig" "$C/ganesha-ha.conf" >/dev/null || {
+    grep -qx 'HA_CLUSTER_NODES="n1,n2,n3"' "$C/ganesha-ha.conf" && ! grep -q VIP_n4 "$C/ganesha-ha.conf"
+}
+ok $? "after delete: config file back to 3 nodes"
+
+# ---- teardown ---------------------------------------------------------------
+rc=0
+gha teardown "$C" >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "teardown"
+[[ $rc == 0 ]] || diag_file "$T/err"
+config_xml >"$T/cfg4.xml"
+[[ $(xmllint --xpath "count(/configuration/resources/*[@id!='fence-gocf'])" "$T/cfg4.xml") == 0 &&
+    $(xmllint --xpath "count(/configuration/constraints/*)" "$T/cfg4.xml") == 0 ]]
+ok $? "teardown: no resource (except the sandbox's fence device) and no constraint left"
+restored=0
+for n in n1 n2 n3 n4; do
+    if ! sbx exec "$n" test -d /var/lib/ganesha-sandbox/nfs || sbx exec "$n" test -L /var/lib/ganesha-sandbox/nfs; then
+        restored=1; diag "$n: state dir not restored"
+    fi
+done
+[[ $restored == 0 ]]
+ok $? "teardown: the state dir is a real directory again on every node"
+
+tap_done
