@@ -24,6 +24,12 @@
 
 /* design.md: the monitor re-reads grace_active at most this often. */
 #define GRACE_RECHECK_S 30
+/*
+ * A failed re-read is tolerated while the last confirmation is younger than
+ * this: failing the monitor would restart the instance and so put every
+ * survivor's ganesha into grace for nothing.
+ */
+#define GRACE_READ_GRACE_S (3 * GRACE_RECHECK_S)
 /* Poll period of start's wait for grace_active=1. */
 #define GRACE_START_POLL_MS 200
 /* get_grace confirmations tried after each grace call, and their spacing. */
@@ -118,7 +124,8 @@ static const struct ocf_agent grace_agent = {
         "local node (it fails with an exit reason if it never is); monitor "
         "reports not running after a stop or when grace_active is no longer "
         "1 (the attribute is re-read at most every 30 s; a steady monitor "
-        "runs no program). "
+        "runs no program; a failed re-read fails the monitor only when the "
+        "attribute was last seen as 1 more than 90 s ago). "
         "On a post-stop notification, for every node N in "
         "notify_stop_uname other than the local node it calls the local "
         "ganesha's D-Bus method org.ganesha.nfsd.admin.grace with the "
@@ -328,6 +335,13 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
         log_info("%s is %s on %s: not running", ocf_param(ctx, "grace_active"),
                  value != NULL ? value : "absent", node);
         return OCF_NOT_RUNNING;
+    }
+    if (r < 0 && now >= seen && now - seen < GRACE_READ_GRACE_S) {
+        log_warn("cannot read %s on %s (%s), last seen as 1 %lld s ago: "
+                 "still running",
+                 ocf_param(ctx, "grace_active"), node, g_strerror(-r),
+                 (long long)(now - seen));
+        return OCF_SUCCESS;
     }
     if (r < 0) {
         reason = g_strdup_printf("cannot read %s on %s: %s",

@@ -225,6 +225,21 @@ attr node1 grace-active -D
 sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
 grace monitor
 expect_rc 7 "after 30 s the monitor re-reads grace-active and reports 7 without it"
+seen_ago() {
+    sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - $1))/" \
+        "$HA_RSCTMP/ganesha_grace-grace"
+}
+seen_ago 40
+grace monitor CIB_file="$work/no-such-dir/cib.xml"
+expect_rc 0 "a failed re-read 40 s after the last confirmation keeps running (no spurious recovery)"
+seen_ago 100
+grace monitor CIB_file="$work/no-such-dir/cib.xml"
+if ((rc == 1 && reasons == 1)); then
+    ok "a failed re-read 100 s after the last confirmation fails the monitor with one reason"
+else
+    not_ok "a failed re-read 100 s after the last confirmation fails the monitor with one reason" \
+        "exit $rc, $reasons reasons" "stderr: $err"
+fi
 grace stop
 expect_rc 0 "grace stop returns 0"
 grace monitor
