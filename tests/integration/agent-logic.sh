@@ -229,11 +229,16 @@ seen_ago() {
     sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - $1))/" \
         "$HA_RSCTMP/ganesha_grace-grace"
 }
+# fault injection: a crm_attribute that cannot reach the cluster (exit 102)
+mkdir -p "$work/unreachable"
+printf '#!/bin/sh\necho "Could not connect to the CIB" >&2\nexit 102\n' \
+    >"$work/unreachable/crm_attribute"
+chmod +x "$work/unreachable/crm_attribute"
 seen_ago 40
-grace monitor CIB_file="$work/no-such-dir/cib.xml"
+grace monitor PATH="$work/unreachable:$PATH"
 expect_rc 0 "a failed re-read 40 s after the last confirmation keeps running (no spurious recovery)"
 seen_ago 100
-grace monitor CIB_file="$work/no-such-dir/cib.xml"
+grace monitor PATH="$work/unreachable:$PATH"
 if ((rc == 1 && reasons == 1)); then
     ok "a failed re-read 100 s after the last confirmation fails the monitor with one reason"
 else
