@@ -208,7 +208,10 @@ static int grace_local_node(const struct ocf_ctx *ctx, char **ret_node,
     return r;
 }
 
-/* 0 if grace_active is 1 on node, -ENXIO if absent or another value. */
+/*
+ * 0 if grace_active is 1 on node; -ENXIO if it is absent, or holds another
+ * value (then returned in *ret_value for the log); or attr_get()'s error.
+ */
 static int grace_active_is_set(const struct ocf_ctx *ctx, const char *node,
                                int64_t deadline, char **ret_value)
 {
