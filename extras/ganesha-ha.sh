@@ -595,7 +595,7 @@ our_groups() {
 # Canonical, sorted one-line-per-element dump of the configuration parts we
 # touch (resources, constraints, cluster properties).
 cib_canon() {
-    local t=$WORK/canon.xml
+    local t=$1.canon   # one per input: the two calls run at once
     xmllint --noblanks "$1" >"$t" 2>/dev/null || die "cannot parse CIB file $1"
     xp "$t" '/cib/configuration/resources/* | /cib/configuration/constraints/* | /cib/configuration/crm_config//nvpair' |
         sort
@@ -1179,7 +1179,15 @@ cmd_delete() {
     fi
     if ((KEEP_NODE == 0)) && ! offline && is_member "$node"; then
         info "removing '$node' from the cluster membership (use --keep-node to skip)"
-        if ! run pcs cluster node remove "$node"; then
+        if run pcs cluster node remove "$node"; then
+            # the clone bans for a member that is gone now would only be stale
+            local c xpath=""
+            for c in "${CLONES[@]}"; do
+                xpath+="${xpath:+ | }/cib/configuration/constraints/rsc_location[@rsc='$c' and @node='$node' and @score='-INFINITY']"
+            done
+            run cibadmin --force --delete-all --xpath "$xpath" ||
+                warn "could not remove the clone bans for $node"
+        else
             warn "pcs cluster node remove $node failed; the HA resources were removed anyway"
         fi
     fi
