@@ -9,8 +9,9 @@
 #  * the config file is parsed, never sourced or eval'ed; any error in it
 #    stops the script before anything in the cluster changes;
 #  * every cluster change is built in a copy of the CIB with "pcs -f" and
-#    pushed with ONE "pcs cluster cib-push <new> diff-against=<orig>", so
-#    concurrent changes made by others are not overwritten;
+#    pushed with "pcs cluster cib-push <new> diff-against=<orig>" (one push;
+#    two for a fresh setup with the Mandatory crash-path order, see below),
+#    so concurrent changes made by others are not overwritten;
 #  * reads use crm_mon/cibadmin XML (parsed with xmllint), never pcs text;
 #  * every wait is bounded (GANESHA_HA_WAIT seconds, default 120) and says
 #    what it waited for when the bound runs out;
