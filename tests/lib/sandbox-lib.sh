@@ -20,6 +20,11 @@
 #   GOCF_SANDBOX_KEEP=1    do not tear down at the end
 #   GOCF_SANDBOX_LOGS=DIR  keep the sandbox logs in DIR/<test name> on teardown
 #   GOCF_SANDBOX_UP_ARGS   extra arguments for "ganesha-sandbox up"
+#   GOCF_SANDBOX_HA_SCRIPT=1  create the resources with extras/ganesha-ha.sh
+#                          (default: up --no-ha-script, the tool's own copy
+#                          of the same configuration)
+#   GOCF_SANDBOX_WAIT      seconds to wait for another user's sandbox to go
+#                          away (default 600)
 
 SBX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SBX_TOOL=${GOCF_SANDBOX_TOOL:-$SBX_TOP/extras/sandbox/ganesha-sandbox}
@@ -92,17 +97,20 @@ sbx_begin() {
         ((client)) && { sbx client >/dev/null 2>&1 || bail "cannot add the client namespace"; }
         sbx_reset || bail "the reused sandbox did not settle"
     else
-        if sbx_up_now; then
-            bail "a sandbox is already up (GOCF_SANDBOX_REUSE=1 to use it, or ganesha-sandbox down)"
-        fi
-        SBX_OWN=1
+        # one sandbox per host: wait for one that is up to go away
+        # (GOCF_SANDBOX_REUSE=1 uses it instead)
         ((client)) && args+=(--client)
+        # the resources: the tool's own copy of the upstream configuration,
+        # unless asked for extras/ganesha-ha.sh (tested by tests/ha on its own)
+        [[ -n ${GOCF_SANDBOX_HA_SCRIPT:-} ]] || args+=(--no-ha-script)
         local t0=$SECONDS
         # shellcheck disable=SC2086 # GOCF_SANDBOX_UP_ARGS is a word list
-        if ! sbx up --nodes "$want" "${args[@]}" ${GOCF_SANDBOX_UP_ARGS:-} >"$SBX_TMP/up.log" 2>&1; then
+        if ! sbx up --wait "${GOCF_SANDBOX_WAIT:-600}" --nodes "$want" "${args[@]}" \
+            ${GOCF_SANDBOX_UP_ARGS:-} >"$SBX_TMP/up.log" 2>&1; then
             diag_file "$SBX_TMP/up.log"
             bail "ganesha-sandbox up failed"
         fi
+        SBX_OWN=1
         diag "sandbox up in $((SECONDS - t0)) s"
     fi
 }
@@ -154,7 +162,7 @@ grace_is() { [[ $(sbx get-grace "$1" 2>/dev/null) == "$2" ]]; }
 no_grace_anywhere() {
     local n
     for n in $(sbx_nodes); do
-        [[ $(sbx get-grace "$n" 2>/dev/null) == false ]] || return 1
+        [[ $(sbx get-grace "$n" 2>/dev/null) != true ]] || return 1
     done
 }
 
