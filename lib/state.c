@@ -56,6 +56,26 @@ gboolean state_key_valid(const char *key)
     return TRUE;
 }
 
+/* design.md: instance names are sanitised, ':' allowed. */
+char *state_key_for(const char *agent, const char *instance)
+{
+    g_autofree char *key = g_strdup_printf("%s-%s", agent, instance);
+
+    for (char *p = key; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && strchr("._:-", *p) == NULL) {
+            *p = '_';
+        }
+    }
+    if (strlen(key) > 180) {
+        /* keep it unique but within STATE_KEY_MAX */
+        guint hash = g_str_hash(key);
+
+        key[170] = '\0';
+        return g_strdup_printf("%s-%08x", key, hash);
+    }
+    return g_steal_pointer(&key);
+}
+
 static char *state_path(const char *key)
 {
     return g_build_filename(state_dir(), key, NULL);

@@ -21,6 +21,15 @@ const char *state_dir(void);
 gboolean state_key_valid(const char *key);
 
 /*!
+ * \brief The state-file key of one resource instance: "<agent>-<instance>"
+ *        with every character outside [A-Za-z0-9._:-] replaced by '_'; a
+ *        key longer than 180 characters is cut to 170 and a hash of the
+ *        whole appended, so it stays unique and state_key_valid() accepts it.
+ * \return newly allocated string (g_free it)
+ */
+char *state_key_for(const char *agent, const char *instance);
+
+/*!
  * \brief Read state file \p key as a GKeyFile (group "state").
  *
  * \param[in]  key        file name under state_dir()

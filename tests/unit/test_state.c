@@ -95,6 +95,38 @@ static void test_dir_from_env(void **state)
     setenv("HA_RSCTMP", f->dir, 1);
 }
 
+/* design.md: "<agent>-<instance>", sanitised, and always a valid key. */
+static void test_key_for(void **state)
+{
+    g_autofree char *plain = state_key_for("ganesha_mon", "mon:0");
+    g_autofree char *odd = state_key_for("ganesha_grace", "a b/c$d\ne");
+    g_autofree char *long_instance = g_strnfill(300, 'i');
+    g_autofree char *other_instance = g_strnfill(300, 'i');
+    g_autofree char *long1 = NULL;
+    g_autofree char *long2 = NULL;
+    g_autofree char *edge = NULL;
+
+    assert_string_equal(plain, "ganesha_mon-mon:0");
+    assert_string_equal(odd, "ganesha_grace-a_b_c_d_e");
+    assert_true(state_key_valid(plain));
+    assert_true(state_key_valid(odd));
+
+    /* 180 characters stay as they are */
+    edge = state_key_for("ag", long_instance + 300 - 177);
+    assert_int_equal(strlen(edge), 180);
+    assert_true(state_key_valid(edge));
+
+    /* longer: cut to 170, a hash of the whole appended, still unique */
+    other_instance[299] = 'j';
+    long1 = state_key_for("ganesha_mon", long_instance);
+    long2 = state_key_for("ganesha_mon", other_instance);
+    assert_int_equal(strlen(long1), 170 + 1 + 8);
+    assert_true(g_str_has_prefix(long1, "ganesha_mon-iii"));
+    assert_true(state_key_valid(long1));
+    assert_true(state_key_valid(long2));
+    assert_string_not_equal(long1, long2);
+}
+
 static void test_key_valid(void **state)
 {
     char long_key[202];
@@ -283,6 +315,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dir_from_env, setup, teardown),
         cmocka_unit_test(test_key_valid),
+        cmocka_unit_test(test_key_for),
         cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_read_age_optional, setup,
