@@ -153,6 +153,31 @@ int ocf_rc_from_errno(int rc)
     }
 }
 
+bool ocf_params_valid(const struct ocf_ctx *ctx)
+{
+    for (const struct ocf_param *p = ctx->agent->params; p && p->name; p++) {
+        g_autofree char *var = g_strconcat("OCF_RESKEY_", p->name, NULL);
+        g_autofree char *why = NULL;
+        const char *value = getenv(var);
+
+        if (value != NULL && value[0] != '\0' &&
+            ocf_param_check(p, value, &why) < 0) {
+            log_warn("%s", why);
+            return false;
+        }
+    }
+    return true;
+}
+
+int ocf_report(int r, const char *reason)
+{
+    if (r >= 0) {
+        return OCF_SUCCESS;
+    }
+    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
+    return ocf_rc_from_errno(r);
+}
+
 void ocf_exit_reason(const char *fmt, ...)
 {
     g_autofree char *text = NULL;

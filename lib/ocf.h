@@ -151,4 +151,23 @@ int ocf_param_check(const struct ocf_param *param, const char *value,
  */
 int ocf_rc_from_errno(int rc);
 
+/*!
+ * \brief Whether every parameter set in the environment passes
+ *        ocf_param_check() (an empty value counts as unset); the first
+ *        that does not is logged as a warning.
+ *
+ * For stop: ocf_main() runs it even with a bad parameter, the default in
+ * its place; but start refuses such a parameter, so nothing was started
+ * with it and stop must not act on the default.
+ */
+bool ocf_params_valid(const struct ocf_ctx *ctx);
+
+/*!
+ * \brief The one place where an action's result becomes an OCF exit code:
+ *        0 or more is OCF_SUCCESS; a negative errno writes the exit reason
+ *        (\p reason, or the errno's text when NULL) and returns
+ *        ocf_rc_from_errno(\p r).
+ */
+int ocf_report(int r, const char *reason);
+
 #endif

@@ -717,6 +717,85 @@ static void test_param_check(void **state)
     g_free(reason);
 }
 
+/* Stop's question: was every parameter set in the environment well formed? */
+static void test_params_valid(void **state)
+{
+    struct ocf_ctx ctx = {.agent = &fake_agent};
+
+    assert_true(ocf_params_valid(&ctx));
+    setenv("OCF_RESKEY_port", "7", 1);
+    setenv("OCF_RESKEY_name", "ok", 1);
+    assert_true(ocf_params_valid(&ctx));
+    /* an empty value is unset: the default applies, and it is fine */
+    setenv("OCF_RESKEY_port", "", 1);
+    assert_true(ocf_params_valid(&ctx));
+    setenv("OCF_RESKEY_port", "junk", 1);
+    assert_false(ocf_params_valid(&ctx));
+    unsetenv("OCF_RESKEY_port");
+    /* the table's own check counts too, not only the type */
+    setenv("OCF_RESKEY_name", "xname", 1);
+    assert_false(ocf_params_valid(&ctx));
+    unsetenv("OCF_RESKEY_name");
+    /* a missing required parameter is not a malformed one */
+    assert_null(getenv("OCF_RESKEY_must"));
+    assert_true(ocf_params_valid(&ctx));
+}
+
+/* ocf_report(r, reason) with stderr captured into *ret_err. */
+static int report_captured(int r, const char *reason, char **ret_err)
+{
+    char path[] = "/tmp/test_ocf.XXXXXX";
+    int fd = mkstemp(path);
+    int saved = dup(STDERR_FILENO);
+    int rc;
+
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    rc = ocf_report(r, reason);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    close(fd);
+    assert_true(g_file_get_contents(path, ret_err, NULL, NULL));
+    unlink(path);
+    return rc;
+}
+
+/* Success says nothing; a failure is one exit reason and the mapped code. */
+static void test_report(void **state)
+{
+    g_autofree char *err = NULL;
+    g_autofree char *reason = NULL;
+
+    assert_int_equal(report_captured(0, "ignored", &err), OCF_SUCCESS);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 0);
+    g_clear_pointer(&err, g_free);
+    assert_int_equal(report_captured(1, NULL, &err), OCF_SUCCESS);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 0);
+    g_clear_pointer(&err, g_free);
+
+    assert_int_equal(report_captured(-EINVAL, "bad thing", &err),
+                     OCF_ERR_CONFIGURED);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 1);
+    reason = exit_reason(err, REASON_PREFIX);
+    assert_string_equal(reason, "bad thing");
+    g_clear_pointer(&err, g_free);
+    g_clear_pointer(&reason, g_free);
+
+    /* without a reason the errno's text is the exit reason */
+    assert_int_equal(report_captured(-ENOENT, NULL, &err), OCF_ERR_INSTALLED);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 1);
+    reason = exit_reason(err, REASON_PREFIX);
+    assert_string_equal(reason, g_strerror(ENOENT));
+    g_clear_pointer(&err, g_free);
+    g_clear_pointer(&reason, g_free);
+
+    assert_int_equal(report_captured(-ETIMEDOUT, "too slow", &err),
+                     OCF_ERR_GENERIC);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 1);
+}
+
 static void test_param_lookup_without_params(void **state)
 {
     struct ocf_ctx ctx = {.agent = &fake_agent};
@@ -759,6 +838,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_rc_from_errno),
         cmocka_unit_test(test_param_check),
         cmocka_unit_test(test_param_lookup_without_params),
+        cmocka_unit_test(test_params_valid),
+        cmocka_unit_test(test_report),
     };
     int rc;
 
