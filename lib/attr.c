@@ -147,6 +147,20 @@ int attr_local_node(int64_t deadline, char **ret_node)
     return 0;
 }
 
+int attr_local_node_why(int64_t deadline, char **ret_node, char **ret_reason)
+{
+    int r = attr_local_node(deadline, ret_node);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf(
+            "cannot determine the local node name: %s",
+            r == -EINVAL
+                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
+                : g_strerror(-r));
+    }
+    return r;
+}
+
 /*
  * crm_attribute -N node -n name -l reboot <action...>: every call names the
  * node and the transient lifetime, so none can touch the permanent <nodes>

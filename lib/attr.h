@@ -38,6 +38,14 @@ bool attr_name_valid(const char *name);
 int attr_local_node(int64_t deadline, char **ret_node);
 
 /*!
+ * \brief attr_local_node(), and on failure a sentence for the exit reason:
+ *        "cannot determine the local node name: <why>" in *ret_reason
+ *        (g_free it).
+ * \return what attr_local_node() returns
+ */
+int attr_local_node_why(int64_t deadline, char **ret_node, char **ret_reason);
+
+/*!
  * \brief Set transient attribute \p name of \p node to \p value:
  *        crm_attribute -N node -n name -v value -l reboot.
  * \return 0, -ENOTCONN (cluster unreachable, exit 102), -ETIMEDOUT, -EIO

@@ -192,6 +192,30 @@ static void test_local_node_from_env(void **state)
     g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
 }
 
+/* The same, with the sentence the agents put in their exit reason. */
+static void test_local_node_why(void **state)
+{
+    char *node = NULL;
+    char *reason = NULL;
+
+    g_setenv("OCF_RESKEY_CRM_meta_on_node", "node-7", TRUE);
+    assert_int_equal(attr_local_node_why(test_deadline(), &node, &reason), 0);
+    assert_string_equal(node, "node-7");
+    assert_null(reason);
+    g_free(node);
+    node = NULL;
+
+    g_setenv("OCF_RESKEY_CRM_meta_on_node", "bad name", TRUE);
+    assert_int_equal(attr_local_node_why(test_deadline(), &node, &reason),
+                     -EINVAL);
+    assert_null(node);
+    assert_string_equal(reason,
+                        "cannot determine the local node name: malformed "
+                        "(OCF_RESKEY_CRM_meta_on_node or crm_node -n)");
+    g_free(reason);
+    g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
+}
+
 /* Without the variable the name comes from crm_node -n, as the tool says. */
 static void test_local_node_from_crm_node(void **state)
 {
@@ -618,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_node_names),
         cmocka_unit_test(test_attribute_names),
         cmocka_unit_test(test_local_node_from_env),
+        cmocka_unit_test(test_local_node_why),
         cmocka_unit_test(test_local_node_from_crm_node),
         cmocka_unit_test(test_parse_2_1_5),
         cmocka_unit_test(test_parse_timestamps),
