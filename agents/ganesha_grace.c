@@ -17,6 +17,7 @@
 #include "grace.h"
 #include "log.h"
 #include "ocf.h"
+#include "params.h"
 #include "state.h"
 
 #define GRACE_AGENT "ganesha_grace"
@@ -38,35 +39,6 @@
 /* Most node names handled from one notification list. */
 #define GRACE_NOTIFY_MAX_NODES 1024
 
-/* ---- parameter checks (form only) ------------------------------------ */
-
-static int check_attr_name(const char *value, char **ret_reason)
-{
-    if (!attr_name_valid(value)) {
-        *ret_reason = g_strdup_printf(
-            "'%s' is not a valid attribute name (1-%d characters of "
-            "[A-Za-z0-9._-], starting with a letter)",
-            value, ATTR_NAME_MAX);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-static int check_ack_prefix(const char *value, char **ret_reason)
-{
-    if (check_attr_name(value, ret_reason) < 0) {
-        return -EINVAL;
-    }
-    if (strlen(value) > ATTR_NAME_MAX - 2) {
-        *ret_reason = g_strdup_printf(
-            "the prefix is too long: at most %d characters leave room for "
-            "\"-<node>\"",
-            ATTR_NAME_MAX - 2);
-        return -EINVAL;
-    }
-    return 0;
-}
-
 /* ---- the agent's specification ----------------------------------------- */
 
 static const struct ocf_param grace_params[] = {
@@ -78,7 +50,7 @@ static const struct ocf_param grace_params[] = {
         .longdesc = "Name of the transient node attribute that ganesha_mon "
                     "sets to 1 while the local ganesha is alive. Start waits "
                     "for it; monitor reports not running without it.",
-        .check = check_attr_name,
+        .check = params_check_attr_name,
     },
     {
         .name = "grace_ack",
@@ -88,7 +60,7 @@ static const struct ocf_param grace_params[] = {
         .longdesc = "After the local ganesha confirmed grace for a stopped "
                     "node N, this instance sets <grace_ack>-<local node>=1 "
                     "on N. Must match ganesha_mon's grace_ack.",
-        .check = check_ack_prefix,
+        .check = params_check_ack_prefix,
     },
     {.name = NULL},
 };
@@ -147,24 +119,6 @@ static const struct ocf_agent grace_agent = {
 
 #define STATE_GROUP "state"
 
-static char *state_key(const struct ocf_ctx *ctx)
-{
-    g_autofree char *key = g_strdup_printf("%s-%s", GRACE_AGENT, ctx->instance);
-
-    for (char *p = key; *p != '\0'; p++) {
-        if (!g_ascii_isalnum(*p) && strchr("._:-", *p) == NULL) {
-            *p = '_';
-        }
-    }
-    if (strlen(key) > 180) {
-        guint hash = g_str_hash(key);
-
-        key[170] = '\0';
-        return g_strdup_printf("%s-%08x", key, hash);
-    }
-    return g_steal_pointer(&key);
-}
-
 static int64_t wall_now_s(void)
 {
     return g_get_real_time() / G_USEC_PER_SEC;
@@ -173,7 +127,7 @@ static int64_t wall_now_s(void)
 /* Record the instance as started, grace_active last seen as 1 now. */
 static int grace_state_save(const struct ocf_ctx *ctx)
 {
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = g_key_file_new();
 
     g_key_file_set_boolean(kf, STATE_GROUP, "started", TRUE);
@@ -182,31 +136,6 @@ static int grace_state_save(const struct ocf_ctx *ctx)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-/* The one place where a failure becomes an exit reason and an OCF code. */
-static int grace_result(int r, const char *reason)
-{
-    if (r >= 0) {
-        return OCF_SUCCESS;
-    }
-    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
-    return ocf_rc_from_errno(r);
-}
-
-static int grace_local_node(const struct ocf_ctx *ctx, char **ret_node,
-                            char **ret_reason)
-{
-    int r = attr_local_node(ctx->deadline, ret_node);
-
-    if (r < 0) {
-        *ret_reason = g_strdup_printf(
-            "cannot determine the local node name: %s",
-            r == -EINVAL
-                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
-                : g_strerror(-r));
-    }
-    return r;
-}
 
 /*
  * 0 if grace_active is 1 on node; -ENXIO if it is absent, or holds another
@@ -257,9 +186,9 @@ static int grace_start_action(struct ocf_ctx *ctx)
     int64_t begin = deadline_now();
     int r;
 
-    r = grace_local_node(ctx, &node, &reason);
+    r = attr_local_node_why(ctx->deadline, &node, &reason);
     if (r < 0) {
-        return grace_result(r, reason);
+        return ocf_report(r, reason);
     }
     /* ganesha_mon sets the attribute; wait for it instead of sleeping */
     for (;;) {
@@ -277,7 +206,7 @@ static int grace_start_action(struct ocf_ctx *ctx)
                 r == -ENXIO ? (value != NULL ? "other value" : "absent")
                             : g_strerror(-r));
             /* ERR_GENERIC: the attribute may come later; never 7 */
-            return grace_result(-ETIMEDOUT, reason);
+            return ocf_report(-ETIMEDOUT, reason);
         }
         deadline_sleep(GRACE_START_POLL_MS, ctx->deadline);
     }
@@ -286,12 +215,12 @@ static int grace_start_action(struct ocf_ctx *ctx)
         reason =
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
     }
-    return grace_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 static int grace_stop_action(struct ocf_ctx *ctx)
 {
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
     g_autofree char *reason = NULL;
     int r = state_remove(key);
 
@@ -299,12 +228,12 @@ static int grace_stop_action(struct ocf_ctx *ctx)
         reason =
             g_strdup_printf("cannot remove the state file: %s", g_strerror(-r));
     }
-    return grace_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 static int grace_monitor_action(struct ocf_ctx *ctx)
 {
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
     g_autofree char *reason = NULL;
     g_autofree char *node = NULL;
     g_autofree char *value = NULL;
@@ -319,7 +248,7 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     if (r < 0) {
         reason =
             g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
-        return grace_result(r, reason);
+        return ocf_report(r, reason);
     }
     if (!g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL)) {
         return OCF_NOT_RUNNING;
@@ -329,9 +258,9 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
         /* the location rule bans us on a deletion anyway: no process here */
         return OCF_SUCCESS;
     }
-    r = grace_local_node(ctx, &node, &reason);
+    r = attr_local_node_why(ctx->deadline, &node, &reason);
     if (r < 0) {
-        return grace_result(r, reason);
+        return ocf_report(r, reason);
     }
     r = grace_active_is_set(ctx, node, ctx->deadline, &value);
     if (r == -ENXIO) {
@@ -350,14 +279,14 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
         reason = g_strdup_printf("cannot read %s on %s: %s",
                                  ocf_param(ctx, "grace_active"), node,
                                  g_strerror(-r));
-        return grace_result(r, reason);
+        return ocf_report(r, reason);
     }
     r = grace_state_save(ctx);
     if (r < 0) {
         reason =
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
     }
-    return grace_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 /* ---- notify -------------------------------------------------------------- */
@@ -539,9 +468,9 @@ static int grace_notify_action(struct ocf_ctx *ctx)
         return OCF_SUCCESS;
     }
 
-    r = grace_local_node(ctx, &local, &reason);
+    r = attr_local_node_why(ctx->deadline, &local, &reason);
     if (r < 0) {
-        return grace_result(r, reason);
+        return ocf_report(r, reason);
     }
     names = notify_names(
         g_getenv(post_stop ? "OCF_RESKEY_CRM_meta_notify_stop_uname"

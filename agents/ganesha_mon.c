@@ -19,6 +19,7 @@
 #include "grace.h"
 #include "log.h"
 #include "ocf.h"
+#include "params.h"
 #include "state.h"
 
 #define MON_AGENT "ganesha_mon"
@@ -32,73 +33,16 @@
 #define MON_ACK_POLL_MS 100
 /* Time kept back from the ack wait for deleting ganesha-active afterwards. */
 #define MON_RESERVE_MS 2000
-/* Longest path accepted for pidfile. */
-#define MON_PATH_MAX 1024
 
 /* ---- parameter checks (form only, never the local system) ------------- */
-
-static int check_attr_name(const char *value, char **ret_reason)
-{
-    if (!attr_name_valid(value)) {
-        *ret_reason = g_strdup_printf(
-            "'%s' is not a valid attribute name (1-%d characters of "
-            "[A-Za-z0-9._-], starting with a letter)",
-            value, ATTR_NAME_MAX);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-/* The ack prefix needs room for "-<node>" within ATTR_NAME_MAX. */
-static int check_ack_prefix(const char *value, char **ret_reason)
-{
-    if (check_attr_name(value, ret_reason) < 0) {
-        return -EINVAL;
-    }
-    if (strlen(value) > ATTR_NAME_MAX - 2) {
-        *ret_reason = g_strdup_printf(
-            "the prefix is too long: at most %d characters leave room for "
-            "\"-<node>\"",
-            ATTR_NAME_MAX - 2);
-        return -EINVAL;
-    }
-    return 0;
-}
 
 /* Empty means the default pid files; otherwise a clean absolute path. */
 static int check_pidfile(const char *value, char **ret_reason)
 {
-    g_auto(GStrv) parts = NULL;
-
     if (value[0] == '\0') {
         return 0;
     }
-    if (value[0] != '/') {
-        *ret_reason = g_strdup("must be an absolute path");
-        return -EINVAL;
-    }
-    if (strlen(value) > MON_PATH_MAX) {
-        *ret_reason =
-            g_strdup_printf("longer than %d characters", MON_PATH_MAX);
-        return -EINVAL;
-    }
-    for (const char *p = value; *p != '\0'; p++) {
-        if (g_ascii_iscntrl(*p)) {
-            *ret_reason = g_strdup("contains a control character");
-            return -EINVAL;
-        }
-    }
-    parts = g_strsplit(value + 1, "/", -1);
-    for (char **part = parts; *part != NULL; part++) {
-        if (**part == '\0' || strcmp(*part, ".") == 0 ||
-            strcmp(*part, "..") == 0) {
-            *ret_reason =
-                g_strdup("must be a normalised path (no empty, '.' or '..' "
-                         "components, no trailing '/')");
-            return -EINVAL;
-        }
-    }
-    return 0;
+    return params_check_path(value, ret_reason);
 }
 
 /* ---- the agent's specification ----------------------------------------- */
@@ -112,7 +56,7 @@ static const struct ocf_param mon_params[] = {
         .longdesc = "Name of the transient node attribute set to 1 while the "
                     "local ganesha.nfsd is alive. The location rule of this "
                     "node's VIP group requires it.",
-        .check = check_attr_name,
+        .check = params_check_attr_name,
     },
     {
         .name = "grace_active",
@@ -123,7 +67,7 @@ static const struct ocf_param mon_params[] = {
                     "local ganesha.nfsd is alive. The location rule of the "
                     "ganesha_grace clone requires it; deleting it stops the "
                     "clone instance here and so notifies the survivors.",
-        .check = check_attr_name,
+        .check = params_check_attr_name,
     },
     {
         .name = "grace_ack",
@@ -134,7 +78,7 @@ static const struct ocf_param mon_params[] = {
                     "that ganesha_grace on each survivor sets on this node "
                     "once its own ganesha confirmed grace for this node's "
                     "failure. Must match ganesha_grace's grace_ack.",
-        .check = check_ack_prefix,
+        .check = params_check_ack_prefix,
     },
     {
         .name = "grace_delay",
@@ -224,29 +168,9 @@ struct mon_state {
 
 #define STATE_GROUP "state"
 
-/* State-file name: design.md's sanitised "<agent>-<instance>". */
-static char *state_key(const struct ocf_ctx *ctx)
-{
-    g_autofree char *key = g_strdup_printf("%s-%s", MON_AGENT, ctx->instance);
-
-    for (char *p = key; *p != '\0'; p++) {
-        if (!g_ascii_isalnum(*p) && strchr("._:-", *p) == NULL) {
-            *p = '_';
-        }
-    }
-    if (strlen(key) > 180) {
-        /* keep it unique but within state_key_valid()'s 200 characters */
-        guint hash = g_str_hash(key);
-
-        key[170] = '\0';
-        return g_strdup_printf("%s-%08x", key, hash);
-    }
-    return g_steal_pointer(&key);
-}
-
 static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st)
 {
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = NULL;
     int r;
 
@@ -264,7 +188,7 @@ static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st)
 
 static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
 {
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = g_key_file_new();
 
     g_key_file_set_boolean(kf, STATE_GROUP, "started", st->started);
@@ -280,27 +204,6 @@ static int64_t wall_now_s(void)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-/*
- * Whether every parameter in the environment is well formed. ocf_main runs
- * stop even when one is not, with the default in its place; but a resource
- * with such a parameter never started, so stop must not act on the default.
- */
-static bool mon_params_valid(void)
-{
-    for (const struct ocf_param *p = mon_params; p->name != NULL; p++) {
-        g_autofree char *var = g_strconcat("OCF_RESKEY_", p->name, NULL);
-        g_autofree char *why = NULL;
-        const char *value = g_getenv(var);
-
-        if (value != NULL && value[0] != '\0' &&
-            ocf_param_check(p, value, &why) < 0) {
-            log_warn("%s", why);
-            return false;
-        }
-    }
-    return true;
-}
 
 /*
  * Is ganesha alive? 0 if so, else -errno with *ret_reason saying why not.
@@ -337,22 +240,6 @@ static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
         return r;
     }
     return 0;
-}
-
-/* The local node's name, resolved only when attributes must be touched. */
-static int mon_local_node(const struct ocf_ctx *ctx, char **ret_node,
-                          char **ret_reason)
-{
-    int r = attr_local_node(ctx->deadline, ret_node);
-
-    if (r < 0) {
-        *ret_reason = g_strdup_printf(
-            "cannot determine the local node name: %s",
-            r == -EINVAL
-                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
-                : g_strerror(-r));
-    }
-    return r;
 }
 
 static int mon_attr_set(const struct ocf_ctx *ctx, const char *node,
@@ -566,7 +453,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
                        ocf_param(ctx, "grace_active"),
                        ocf_param(ctx, "ganesha_active"));
         }
-        r = mon_local_node(ctx, &node, ret_reason);
+        r = attr_local_node_why(ctx->deadline, &node, ret_reason);
         if (r < 0) {
             return r;
         }
@@ -587,7 +474,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
             return 0;
         }
         log_warn("%s: releasing this node", why_dead);
-        r = mon_local_node(ctx, &node, ret_reason);
+        r = attr_local_node_why(ctx->deadline, &node, ret_reason);
         if (r < 0) {
             return r;
         }
@@ -639,16 +526,6 @@ static int mon_validate(struct ocf_ctx *ctx, bool local)
     return OCF_SUCCESS;
 }
 
-/* The one place where a failure becomes an exit reason and an OCF code. */
-static int mon_result(int r, const char *reason)
-{
-    if (r >= 0) {
-        return OCF_SUCCESS;
-    }
-    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
-    return ocf_rc_from_errno(r);
-}
-
 static int mon_start(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
@@ -664,11 +541,11 @@ static int mon_start(struct ocf_ctx *ctx)
         if (r < 0) {
             reason = g_strdup_printf("cannot write the state file: %s",
                                      g_strerror(-r));
-            return mon_result(r, reason);
+            return ocf_report(r, reason);
         }
     }
     r = mon_observe(ctx, &st, &reason);
-    return mon_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 static int mon_monitor(struct ocf_ctx *ctx)
@@ -683,25 +560,25 @@ static int mon_monitor(struct ocf_ctx *ctx)
     if (r < 0) {
         reason =
             g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
-        return mon_result(r, reason);
+        return ocf_report(r, reason);
     }
     if (ctx->probe) {
         /* a probe reports what was started and changes nothing */
         return OCF_SUCCESS;
     }
     r = mon_observe(ctx, &st, &reason);
-    return mon_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 static int mon_stop(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
-    g_autofree char *key = state_key(ctx);
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autofree char *node = NULL;
     struct mon_state st;
     int r;
 
-    if (!mon_params_valid()) {
+    if (!ocf_params_valid(ctx)) {
         /* start refuses these parameters, so nothing was published */
         log_warn("invalid parameters: nothing can have been started");
         (void)state_remove(key);
@@ -712,14 +589,14 @@ static int mon_stop(struct ocf_ctx *ctx)
         log_warn("unreadable state file (%s), releasing anyway",
                  g_strerror(-r));
     }
-    r = mon_local_node(ctx, &node, &reason);
+    r = attr_local_node_why(ctx->deadline, &node, &reason);
     if (r < 0) {
-        return mon_result(r, reason);
+        return ocf_report(r, reason);
     }
     if (!st.released) {
         r = mon_release(ctx, node, &reason);
         if (r < 0) {
-            return mon_result(r, reason);
+            return ocf_report(r, reason);
         }
     }
     r = mon_attr_delete(node, ocf_param(ctx, "grace_active"), ctx->deadline,
@@ -729,14 +606,14 @@ static int mon_stop(struct ocf_ctx *ctx)
                             ctx->deadline, &reason);
     }
     if (r < 0) {
-        return mon_result(r, reason);
+        return ocf_report(r, reason);
     }
     r = state_remove(key);
     if (r < 0) {
         reason =
             g_strdup_printf("cannot remove the state file: %s", g_strerror(-r));
     }
-    return mon_result(r, reason);
+    return ocf_report(r, reason);
 }
 
 int main(int argc, char **argv)

@@ -15,52 +15,22 @@
 #include "attr.h"
 #include "log.h"
 #include "ocf.h"
+#include "params.h"
 #include "statedir.h"
 
 #define NFSD_AGENT "ganesha_nfsd"
 #define NFSD_VERSION "1.0.0"
 
-/* Longest path accepted for ha_vol_mnt and state_dir. */
-#define NFSD_PATH_MAX 1024
-
 /* ---- parameter checks (form only, never the local system) ------------- */
 
-/* A clean absolute path: no empty, "." or ".." component, not "/". */
+/* A clean absolute path (params_check_path), and not "/". */
 static int check_path(const char *value, char **ret_reason)
 {
-    g_auto(GStrv) parts = NULL;
-
-    if (value[0] != '/') {
-        *ret_reason = g_strdup_printf("'%s' is not an absolute path", value);
-        return -EINVAL;
-    }
-    if (strlen(value) > NFSD_PATH_MAX) {
-        *ret_reason =
-            g_strdup_printf("longer than %d characters", NFSD_PATH_MAX);
-        return -EINVAL;
-    }
     if (strcmp(value, "/") == 0) {
         *ret_reason = g_strdup("must not be \"/\"");
         return -EINVAL;
     }
-    for (const char *p = value; *p != '\0'; p++) {
-        if (g_ascii_iscntrl(*p)) {
-            *ret_reason = g_strdup("contains a control character");
-            return -EINVAL;
-        }
-    }
-    parts = g_strsplit(value + 1, "/", -1);
-    for (char **part = parts; *part != NULL; part++) {
-        if (**part == '\0' || strcmp(*part, ".") == 0 ||
-            strcmp(*part, "..") == 0) {
-            *ret_reason = g_strdup_printf(
-                "'%s' is not a normalised path (no empty, '.' or '..' "
-                "components, no trailing '/')",
-                value);
-            return -EINVAL;
-        }
-    }
-    return 0;
+    return params_check_path(value, ret_reason);
 }
 
 /* Empty means the cluster node name; otherwise the same form as one. */
@@ -156,16 +126,14 @@ static const struct ocf_agent nfsd_agent = {
 /* ---- helpers ----------------------------------------------------------- */
 
 /*
- * The one place where a failure becomes an exit reason and an OCF code.
+ * ocf_report(), except that a missing piece of the shared storage is local.
  * \p storage: the failure is about the shared storage or the state
  * directory (not the cluster tools).
  */
 static int nfsd_result(int r, bool storage, const char *reason)
 {
-    if (r >= 0) {
-        return OCF_SUCCESS;
-    }
-    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
+    int rc = ocf_report(r, reason);
+
     if (storage && (r == -ENOENT || r == -ENOTDIR)) {
         /*
          * Shared storage, this node's directory or its nfs directory is
@@ -177,28 +145,7 @@ static int nfsd_result(int r, bool storage, const char *reason)
          */
         return OCF_ERR_ARGS;
     }
-    return ocf_rc_from_errno(r);
-}
-
-/*
- * Whether every parameter in the environment is well formed. ocf_main runs
- * stop even when one is not, with the default in its place; but a resource
- * with such a parameter never started, so stop must not act on the default.
- */
-static bool nfsd_params_valid(void)
-{
-    for (const struct ocf_param *p = nfsd_params; p->name != NULL; p++) {
-        g_autofree char *var = g_strconcat("OCF_RESKEY_", p->name, NULL);
-        g_autofree char *why = NULL;
-        const char *value = g_getenv(var);
-
-        if (value != NULL && value[0] != '\0' &&
-            ocf_param_check(p, value, &why) < 0) {
-            log_warn("%s", why);
-            return false;
-        }
-    }
-    return true;
+    return rc;
 }
 
 /* Whether path a is b or lies below it. */
@@ -217,14 +164,9 @@ static int nfsd_node_path(const struct ocf_ctx *ctx, char **ret_path,
     g_autofree char *node = NULL;
 
     if (node_dir == NULL || node_dir[0] == '\0') {
-        int r = attr_local_node(ctx->deadline, &node);
+        int r = attr_local_node_why(ctx->deadline, &node, ret_reason);
 
         if (r < 0) {
-            *ret_reason = g_strdup_printf(
-                "cannot determine the local node name: %s",
-                r == -EINVAL
-                    ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
-                    : g_strerror(-r));
             return r;
         }
         node_dir = node;
@@ -309,7 +251,7 @@ static int nfsd_stop(struct ocf_ctx *ctx)
     g_autofree char *reason = NULL;
     int r;
 
-    if (!nfsd_params_valid()) {
+    if (!ocf_params_valid(ctx)) {
         /* start refuses these parameters: nothing was switched by them */
         log_warn("invalid parameters: nothing can have been started");
         return OCF_SUCCESS;
