@@ -41,6 +41,7 @@ expect() {
 long=$(printf 'a%.0s' {1..300})
 longpath=/$(printf 'a%.0s' {1..1100})
 # names: attribute names and node directory names share these failures
+# shellcheck disable=SC2016 # literal command substitutions: must never run
 bad_names=(
     "$long"
     "with space"
@@ -54,6 +55,7 @@ bad_names=(
     "semi;colon"
 )
 bad_ints=(abc -1 601 99999999999999999999 5s " 5" 1e3 0x10)
+# shellcheck disable=SC2016 # literal command substitutions: must never run
 bad_paths=(
     relative/path
     ./dot
@@ -221,6 +223,7 @@ else
 fi
 # A malformed local node name from Pacemaker: 6 with a reason, never a crash,
 # and never a fallback to another name.
+# shellcheck disable=SC2016 # a literal command substitution: must never run
 for on_node in "a b" "$long" "x/y" '$(touch '"$marker"')'; do
     shown=$(printf %q "${on_node:0:20}")
     want_in_reason="local node name" expect ganesha_grace notify 6 \

@@ -122,8 +122,8 @@ out=$(pcs_f resource create nfs-grace ocf:heartbeat:ganesha_grace clone notify=t
 check "pcs creates the ganesha_grace clone with notify=true" test $? -eq 0
 out=$(pcs_f constraint location nfs-grace-clone rule score=-INFINITY grace-active ne 1)
 check "pcs adds the grace-active location rule" test $? -eq 0
-out=$(pcs_f resource create bad ocf:heartbeat:ganesha_mon no_such_param=1)
-if (($? != 0)) && grep -q no_such_param <<<"$out"; then
+if ! out=$(pcs_f resource create bad ocf:heartbeat:ganesha_mon no_such_param=1) &&
+    grep -q no_such_param <<<"$out"; then
     ok "pcs refuses a parameter the meta-data does not list"
 else
     not_ok "pcs refuses a parameter the meta-data does not list" "$out"
