@@ -191,6 +191,8 @@ def trial_metrics(ev, victim, survivors):
             and e[3] and e[3][0] == "grace-ack-%s=1" % s, end))
     tv = first(ev, t0, lambda e: e[1] == "vip" and e[3] == ["+" + vip], end)
     m["vip_up"] = rel(tv)
+    m["vip_down_victim"] = rel(first(
+        ev, t0, lambda e: e[1] == "vip" and e[2] == victim and e[3] == ["-" + vip], end))
     m["vip_holder"] = next((e[2] for e in ev if e[0] == tv and e[1] == "vip"
                             and e[3] == ["+" + vip]), None)
     graces = [m["grace_" + s] for s in survivors]
@@ -317,6 +319,10 @@ def scenario_table(rows, scen):
         for s in survivors:
             row("%s → grace-ack-%s on %s" % (t0name, s, rs[0]["victim"]), "ack_" + s)
         row("%s → ganesha-active removed" % t0name, "ganesha_active_removed")
+        row("%s → VIP removed from %s" % (t0name, rs[0]["victim"]), "vip_down_victim")
+        move = [None if r["m"]["vip_up"] is None or r["m"]["ganesha_active_removed"] is None
+                else r["m"]["vip_up"] - r["m"]["ganesha_active_removed"] for r in rs]
+        row("ganesha-active removed → VIP up (Pacemaker moves the group)", move)
     else:
         row("%s → corosync token lost (survivor log)" % t0name, "token_lost")
         row("%s → new membership (survivor log)" % t0name, "membership")
