@@ -115,11 +115,6 @@ if ! sh "$ganesha" usable 2>/dev/null; then
     ok "ocf-tester with a live ganesha # SKIP private-ganesha.sh cannot run here"
 else
     ganesha_dir=$work/ganesha
-    # ganesha resolves Bind_Addr=127.0.0.1 with AI_ADDRCONFIG, which fails
-    # when the namespace has no non-loopback IPv4 address: give the node's
-    # own loopback one (private to this namespace, routed nowhere)
-    in_cluster ip -4 -o addr show | grep -v 'inet 127\.' | grep -q inet ||
-        in_cluster ip addr add 10.255.255.1/32 dev lo
     started=$(in_cluster sh "$ganesha" start "$ganesha_dir" 2>&1)
     bus=$(grep '^DBUS_SYSTEM_BUS_ADDRESS=' <<<"$started")
     if [[ -n $bus ]]; then

@@ -61,9 +61,6 @@ fi
 node=$(in_cluster crm_node -n)
 ok "the one-node cluster starts ($node)"
 
-# see ocf-tester.sh: ganesha needs a non-loopback IPv4 address to bind
-in_cluster ip -4 -o addr show | grep -v 'inet 127\.' | grep -q inet ||
-    in_cluster ip addr add 10.255.255.1/32 dev lo
 start_ganesha() {
     local out
     out=$(in_cluster sh "$ganesha" start "$gdir" 2>&1) || {

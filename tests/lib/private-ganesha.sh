@@ -1,6 +1,10 @@
 #!/bin/sh
 # private-ganesha.sh: a private D-Bus system bus and a real ganesha.nfsd on
 # 127.0.0.1 for tests, all under one directory; nothing global is touched.
+# In a network namespace of its own whose only IPv4 address is 127.0.0.1
+# (a one-node test cluster), ganesha cannot resolve Bind_Addr=127.0.0.1:
+# there, and only there, start gives that namespace's loopback the private
+# address LO_ADDR (routed nowhere) and stop takes it away again.
 #
 #   private-ganesha.sh start DIR    start both; prints DBUS_SYSTEM_BUS_ADDRESS=...
 #   private-ganesha.sh hold DIR     plant a client record so grace is held
@@ -41,6 +45,48 @@ free_port() {
     die "no free port"
 }
 
+# The address given to such a namespace's loopback: private, routed nowhere.
+LO_ADDR=10.255.255.1/32
+
+# Whether this runs in a network namespace that one of its own ancestors
+# entered (unshare, nsenter, ip netns exec): an ancestor is in another one.
+# Not pid 1's: /proc/1/ns may be unreadable even to root in a container.
+# Any doubt (an unreadable link, no ancestor left) answers no.
+own_netns() {
+    self=$(readlink /proc/self/ns/net 2>/dev/null) || return 1
+    pid=$$
+    while :; do
+        pid=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null)
+        case $pid in '' | 0 | *[!0-9]*) return 1 ;; esac
+        ns=$(readlink "/proc/$pid/ns/net" 2>/dev/null) || return 1
+        [ -n "$ns" ] || return 1
+        [ "$ns" = "$self" ] || return 0
+    done
+}
+
+# ganesha resolves Bind_Addr with AI_ADDRCONFIG, which finds no IPv4 address
+# for 127.0.0.1 unless some non-loopback IPv4 address exists ("No IP address
+# found for 127.0.0.1"). Only in a namespace of our own, never on the host's
+# loopback, and only where nothing else provides one; remembered in DIR for
+# stop.
+lo_addr_add() {
+    dir=$1
+    own_netns || return 0
+    command -v ip >/dev/null 2>&1 || die "ip not found (needed in a namespace)"
+    if ip -4 -o addr show | grep -v 'inet 127\.' | grep -q inet; then
+        return 0
+    fi
+    ip addr add "$LO_ADDR" dev lo || die "cannot add $LO_ADDR to lo"
+    echo "$LO_ADDR" > "$dir/lo-addr"
+}
+
+lo_addr_del() {
+    dir=$1
+    [ -f "$dir/lo-addr" ] || return 0
+    ip addr del "$(cat "$dir/lo-addr")" dev lo 2>/dev/null || true
+    rm -f "$dir/lo-addr"
+}
+
 get_grace() {
     dbus-send --system --print-reply --reply-timeout=1000 \
         --dest=org.ganesha.nfsd /org/ganesha/nfsd/admin \
@@ -78,6 +124,7 @@ start() {
   <includedir>/etc/dbus-1/system.d</includedir>
 </busconfig>
 CONF
+    lo_addr_add "$dir"
     port=$(free_port)
     cat > "$dir/ganesha.conf" <<CONF
 NFS_CORE_PARAM {
@@ -129,6 +176,7 @@ stop() {
     stop_pidfile "$dir/ganesha.pid"
     stop_pidfile "$dir/dbus.pid"
     rm -f "$dir/system_bus_socket"
+    lo_addr_del "$dir"
 }
 
 case ${1:-} in
