@@ -6,7 +6,7 @@
 # anywhere. TAP; brings its own sandbox up and down (GOCF_SANDBOX_REUSE=1 to
 # use a running one).
 set -uo pipefail
-# shellcheck source=tests/lib/sandbox-lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/sandbox-lib.sh
 . "$(dirname "$0")/../lib/sandbox-lib.sh"
 
 VICTIM=${GOCF_VICTIM:-n3}

@@ -8,7 +8,7 @@
 # is restarted and the cluster must settle with every VIP home and no failed
 # action.
 set -uo pipefail
-# shellcheck source=tests/lib/sandbox-lib.sh
+# shellcheck source-path=SCRIPTDIR source=../lib/sandbox-lib.sh
 . "$(dirname "$0")/../lib/sandbox-lib.sh"
 
 VICTIM=${GOCF_VICTIM:-n3}
