@@ -236,13 +236,7 @@ sbx_log_size() { stat -c %s "$(sbx_ganesha_log "$1")" 2>/dev/null || echo 0; }
 sbx_log_since() { tail -c +"$(($2 + 1))" "$(sbx_ganesha_log "$1")" 2>/dev/null; }
 
 # processes of a node's mount namespace, "pid comm" lines
-node_procs() {
-    local ns p
-    ns=$(cat "$SBX_DIR/nodes/$1/mntns" 2>/dev/null) || return 1
-    for p in /proc/[0-9]*; do
-        [[ $(readlink "$p/ns/mnt" 2>/dev/null) == "$ns" ]] && echo "${p#/proc/} $(cat "$p/comm" 2>/dev/null)"
-    done
-}
+node_procs() { sbx procs "$1"; }
 
 # ---- the failover check shared by the scenarios -----------------------------------
 # failover_check VICTIMS [--acks] [--timeout S] -- ACTION...
