@@ -39,8 +39,10 @@
 #  * No "sleep 5" between nfs-mon and nfs-grace: ganesha_grace's start waits
 #    (bounded) for grace-active itself. Besides upstream's constraints, each
 #    group gets "order stop nfs-grace-clone then start <node>-group
-#    kind=Mandatory symmetrical=false" (doc/design.md, whole-node crash;
-#    HA_CRASH_ORDER=Optional|none changes or drops it). With Mandatory the
+#    kind=Optional symmetrical=false" (doc/design.md, whole-node crash:
+#    Optional orders the two whenever both are in one transition, which is
+#    exactly the fencing transition; HA_CRASH_ORDER=Mandatory|none changes or
+#    drops it). With Mandatory the
 #    group starts are unrunnable in the transition that starts nfs-grace-clone
 #    from nothing and nothing re-runs the scheduler, so a fresh setup pushes
 #    twice: the clones, then (once nfs-grace runs) the groups. Otherwise, and
@@ -118,7 +120,7 @@ CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
 CF_CHECK_LEVEL=$DEFAULT_CHECK_LEVEL
-CF_CRASH_ORDER=Mandatory
+CF_CRASH_ORDER=Optional
 CF_NODES_LINE=0
 NODES=()
 declare -A VIP=()          # node -> address

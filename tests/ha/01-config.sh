@@ -62,7 +62,7 @@ printf 'HA_CHECK_LEVEL=10\r\n' >>"$C/ganesha-ha.conf"
 out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
     $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=1s'* &&
-    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Mandatory'* ]]
+    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* ]]
 ok $? "defaults applied; CRLF line accepted"
 
 # node1 vs node10: VIP keys matched whole

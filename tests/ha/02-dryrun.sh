@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 31
+tap_plan 32
 
 fake_bin nocluster
 C=$T/conf
@@ -47,15 +47,23 @@ ok $? "grace rule"
 [[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1$' "$T/pcs") == 3 ]]
 ok $? "one ganesha-active rule per group"
 [[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1$' "$T/pcs") == 3 &&
-    $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-group kind=Mandatory symmetrical=false$' "$T/pcs") == 3 ]]
+    $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-group kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]
 ok $? "both order constraints (start order and crash-path stop->start) for every node"
 has "pcs -f CIB property set no-quorum-policy=stop" && ! grep -q stonith-enabled "$T/pcs"
 ok $? "3 nodes: no-quorum-policy=stop, fencing untouched by default"
 grep -q '^pcs cluster setup ganesha-ha-360 n1 n2 n3 --start --enable --wait=' "$T/pcs" &&
-    [[ $(grep -c '^pcs cluster cib-push CIB diff-against=ORIG$' "$T/pcs") == 2 ]] &&
+    [[ $(grep -c '^pcs cluster cib-push CIB diff-against=ORIG$' "$T/pcs") == 1 ]] &&
+    ! grep -q '^# step 1:' "$T/out"
+ok $? "no cluster: pcs cluster setup first, then one cib-push (diff-against) with the Optional crash order"
+cp "$C/ganesha-ha.conf" "$T/conf.saved"
+echo "HA_CRASH_ORDER=Mandatory" >>"$C/ganesha-ha.conf"
+dry setup "$C"
+[[ $(grep -c '^pcs cluster cib-push CIB diff-against=ORIG$' "$T/pcs") == 2 ]] &&
     grep -q '^# step 1: the CIB without the groups (n1-group n2-group n3-group)' "$T/out" &&
     grep -q '^# wait up to [0-9]*s for nfs-grace-clone' "$T/out"
-ok $? "no cluster: pcs cluster setup first; clones pushed, nfs-grace waited for, then the groups (diff-against)"
+ok $? "HA_CRASH_ORDER=Mandatory: clones pushed, nfs-grace waited for, then the groups"
+cp "$T/conf.saved" "$C/ganesha-ha.conf"
+dry setup "$C"
 grep -q "mkdir -p /run/gluster/shared_storage/nfs-ganesha/n2/nfs/ganesha/v4recov" "$T/out" &&
     grep -qx "ln -s /run/gluster/shared_storage/nfs-ganesha/n3/nfs/statd /run/gluster/shared_storage/nfs-ganesha/n1/nfs/statd/n3" "$T/out"
 ok $? "shared-storage tree and per-peer links are printed"

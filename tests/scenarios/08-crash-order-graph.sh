@@ -3,8 +3,8 @@
 # CIB, nothing is executed). Answers: in a whole-node crash, is the start of
 # the failed node's VIP group ordered after the survivors' post-stop
 # notifications of nfs-grace (the grace calls)?
-#   - with "order stop nfs-grace-clone then start <n>-group" (Mandatory, as
-#     design.md, or Optional): yes, the transition graph has the edge
+#   - with "order stop nfs-grace-clone then start <n>-group" (Optional, as
+#     design.md, or Mandatory): yes, the transition graph has the edge
 #     nfs-grace-clone_confirmed-post_notify_stopped_0 -> <n>-group_start_0;
 #   - without it: no; the VIP start runs in parallel with the notifications.
 # Also reports the cost of each kind at a cold start (nfs-grace starting on
