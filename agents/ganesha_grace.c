@@ -31,6 +31,14 @@
  * survivor's ganesha into grace for nothing.
  */
 #define GRACE_READ_GRACE_S (3 * GRACE_RECHECK_S)
+/*
+ * How long grace_active may be absent before the monitor says "not running".
+ * Its location rule makes Pacemaker stop this instance within a second of the
+ * deletion; a monitor that ran in between and returned 7 left a failed action
+ * and a fail-count behind on every failover. 7 is for an instance that the
+ * rule did not stop.
+ */
+#define GRACE_MISSING_S 30
 /* Poll period of start's wait for grace_active=1. */
 #define GRACE_START_POLL_MS 200
 /* get_grace confirmations tried after each grace call, and their spacing. */
@@ -49,7 +57,8 @@ static const struct ocf_param grace_params[] = {
         .shortdesc = "attribute this instance follows",
         .longdesc = "Name of the transient node attribute that ganesha_mon "
                     "sets to 1 while the local ganesha is alive. Start waits "
-                    "for it; monitor reports not running without it.",
+                    "for it; monitor reports not running when it stays absent "
+                    "30 s.",
         .check = params_check_attr_name,
     },
     {
@@ -94,8 +103,9 @@ static const struct ocf_agent grace_agent = {
         "location rule that keeps it only where grace_active is 1. "
         "Start waits, bounded by its timeout, until grace_active is 1 on the "
         "local node (it fails with an exit reason if it never is); monitor "
-        "reports not running after a stop or when grace_active is no longer "
-        "1 (the attribute is re-read at most every 30 s; a steady monitor "
+        "reports not running after a stop or when grace_active has not been "
+        "1 for 30 s (sooner, its location rule stops the instance; the "
+        "attribute is re-read at most every 30 s; a steady monitor "
         "runs no program; a failed re-read fails the monitor only when the "
         "attribute was last seen as 1 more than 90 s ago). "
         "On a post-stop notification, for every node N in "
@@ -264,8 +274,26 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     }
     r = grace_active_is_set(ctx, node, ctx->deadline, &value);
     if (r == -ENXIO) {
-        log_info("%s is %s on %s: not running", ocf_param(ctx, "grace_active"),
-                 value != NULL ? value : "absent", node);
+        int64_t missing =
+            g_key_file_get_int64(kf, STATE_GROUP, "grace_active_missing", NULL);
+
+        if (missing <= 0 || missing > now) {
+            g_key_file_set_int64(kf, STATE_GROUP, "grace_active_missing", now);
+            (void)state_write(key, kf);
+            missing = now;
+        }
+        if (now - missing < GRACE_MISSING_S) {
+            log_info("%s is %s on %s since %lld s: leaving the stop to its "
+                     "location rule",
+                     ocf_param(ctx, "grace_active"),
+                     value != NULL ? value : "absent", node,
+                     (long long)(now - missing));
+            return OCF_SUCCESS;
+        }
+        log_info("%s is %s on %s for %lld s: not running",
+                 ocf_param(ctx, "grace_active"),
+                 value != NULL ? value : "absent", node,
+                 (long long)(now - missing));
         return OCF_NOT_RUNNING;
     }
     if (r < 0 && now >= seen && now - seen < GRACE_READ_GRACE_S) {

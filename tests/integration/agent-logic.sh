@@ -224,7 +224,12 @@ expect_rc 0 "a steady grace monitor runs no program"
 attr node1 grace-active -D
 sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
 grace monitor
-expect_rc 7 "after 30 s the monitor re-reads grace-active and reports 7 without it"
+expect_rc 0 "after 30 s the monitor re-reads grace-active; just gone, it leaves the stop to the location rule"
+grep -q '^grace_active_missing=' "$HA_RSCTMP/ganesha_grace-grace"
+check "... and records since when it is missing" test $? -eq 0
+sed -i "s/^grace_active_missing=.*/grace_active_missing=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
+grace monitor
+expect_rc 7 "grace-active missing for 30 s and the instance still runs: the monitor reports 7"
 seen_ago() {
     sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - $1))/" \
         "$HA_RSCTMP/ganesha_grace-grace"
