@@ -832,7 +832,11 @@ state_tree() {   # state_tree NODE...  (creates what is missing, both link direc
     for n in "$@"; do
         d=$base/$n/nfs
         missing=()
-        for p in "$d/ganesha/v4recov" "$d/ganesha/v4old" "$d/statd/sm" "$d/statd/sm.bak"; do
+        # v4recov/node0 and v4old/node0: ganesha's fs recovery backend makes
+        # them only at its own start; one started before nfs_setup switched
+        # its state directory cannot record clients there, and a takeover
+        # then ends grace at once ("mkdir .../v4old/node0/<client> failed").
+        for p in "$d/ganesha/v4recov/node0" "$d/ganesha/v4old/node0" "$d/statd/sm" "$d/statd/sm.bak"; do
             [[ -d $p ]] || missing+=("$p")
         done
         ((${#missing[@]} == 0)) || run mkdir -p "${missing[@]}"
