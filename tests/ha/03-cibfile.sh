@@ -20,8 +20,12 @@ export CIB_file=$CIB
 q() { xmllint --xpath "$1" "$CIB" 2>/dev/null || true; }
 epoch() { q 'string(/cib/@epoch)'; }
 canon() {
-    xmllint --noblanks "$1" >"$T/canon.tmp"
-    xmllint --xpath '/cib/configuration/resources/* | /cib/configuration/constraints/* | /cib/configuration/crm_config//nvpair' "$T/canon.tmp" | sort
+    # one temporary file per call: diff <(canon a) <(canon b) runs two at once
+    local tmp
+    tmp=$(mktemp "$T/canon.XXXXXX")
+    xmllint --noblanks "$1" >"$tmp"
+    xmllint --xpath '/cib/configuration/resources/* | /cib/configuration/constraints/* | /cib/configuration/crm_config//nvpair' "$tmp" | sort
+    rm -f "$tmp"
 }
 
 cibadmin --empty >"$CIB"
