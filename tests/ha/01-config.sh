@@ -3,8 +3,8 @@
 # spellings), every kind of malformed file is refused with the file and line
 # named, exit code 2, and not a single pcs call.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 command -v xmllint >/dev/null 2>&1 || tap_skip_all "xmllint missing"
 

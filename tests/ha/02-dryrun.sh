@@ -3,8 +3,8 @@
 # options), no pcs call at all, the running-cluster route through an offline
 # CIB (CIB_file), and add/delete acting on whole node names (node1/node10).
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"

@@ -6,8 +6,8 @@
 # refused with the CIB unchanged; add + delete round-trips; teardown leaves
 # none of our resources. Slow (pcs takes 1-3 s per call).
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"

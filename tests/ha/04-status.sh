@@ -4,8 +4,8 @@
 # a node loss, BAD (2) on a failed action, a stopped VIP or a missing group,
 # 3 when the cluster cannot be queried or the config is bad.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 for t in xmllint crm_mon crm_simulate crm_attribute crm_resource; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"

@@ -8,8 +8,8 @@
 # Needs root, the installed agents and a free sandbox (skips otherwise);
 # brings its own sandbox up and down. Takes several minutes.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 SBX_TOOL=$HA_SRC_DIR/extras/sandbox/ganesha-sandbox
 [[ $(id -u) == 0 ]] || tap_skip_all "not root"
@@ -87,7 +87,7 @@ gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
 ok "$rc" "setup on the running cluster ($((SECONDS - time_start))s)"
 [[ $rc == 0 ]] || diag_file "$T/err"
 mon >"$T/mon.xml"
-n_started=$(xmllint --xpath 'count(//resource[starts-with(@id,"n") and @role="Started"])' "$T/mon.xml")
+n_started=$(xmllint --xpath 'count(//group/resource[@role="Started"])' "$T/mon.xml")
 [[ $n_started == 9 ]]
 ok $? "the 9 group members are started ($n_started)"
 [[ $(xmllint --xpath 'count(//clone[@id="nfs_setup-clone" or @id="nfs-mon-clone" or @id="nfs-grace-clone"]/resource[@role="Started"])' "$T/mon.xml") == 9 ]]

@@ -5,8 +5,8 @@
 # GANESHA_HA_REMOTE_EXEC), a failure on one node is reported and makes the
 # exit code non-zero, and --dry-run runs nothing.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
-# shellcheck source=tests/ha/tap.sh
-. "$(dirname "$0")/tap.sh"
+# shellcheck source=tests/ha/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 
 command -v xmllint >/dev/null 2>&1 || tap_skip_all "xmllint missing"
 tap_plan 8

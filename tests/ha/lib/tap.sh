@@ -2,7 +2,7 @@
 # Shared TAP helpers for tests/ha/*.sh (sourced, not run).
 # shellcheck shell=bash
 
-HA_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HA_TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HA_SRC_DIR=$(cd "$HA_TESTS_DIR/../.." && pwd)
 # shellcheck disable=SC2034 # used by the test scripts
 GHA=${GANESHA_HA_SH:-$HA_SRC_DIR/extras/ganesha-ha.sh}
