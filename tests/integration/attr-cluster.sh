@@ -9,36 +9,14 @@
 # builds it); it is built there if missing.
 set -uo pipefail
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh" # TOP, ok, not_ok, skip_all
 CLUSTER=$TOP/tests/lib/onenode-cluster.sh
 BUILD=${GOCF_BUILD_DIR:-$TOP/_build}
 NODE=n1
 
-tap_n=0
-tap_failed=0
-ok() {
-    tap_n=$((tap_n + 1))
-    echo "ok $tap_n - $1"
-}
-not_ok() {
-    tap_n=$((tap_n + 1))
-    tap_failed=$((tap_failed + 1))
-    echo "not ok $tap_n - $1"
-    shift
-    local line
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/#   /'
-    done
-}
-
-[[ $(id -u) -eq 0 ]] || {
-    echo "1..0 # SKIP needs root (namespaces)"
-    exit 0
-}
-bash "$CLUSTER" usable || {
-    echo "1..0 # SKIP corosync/pacemaker/util-linux not installed"
-    exit 0
-}
+[[ $(id -u) -eq 0 ]] || skip_all "needs root (namespaces)"
+bash "$CLUSTER" usable || skip_all "corosync/pacemaker/util-linux not installed"
 BIN=$BUILD/tests/unit/test_attr
 if [[ ! -x $BIN && -f $BUILD/Makefile ]]; then
     make -C "$BUILD" tests/unit/test_attr >/dev/null 2>&1
@@ -112,5 +90,4 @@ else
     not_ok "stop leaves no node process behind" "anchor $anchor still runs"
 fi
 
-echo "1..$tap_n"
-((tap_failed == 0))
+done_testing
