@@ -275,6 +275,39 @@ static const char *node_attr(const struct attr_node *n, const char *name)
     return g_hash_table_lookup(n->attrs, name);
 }
 
+static bool mon_has_acks(const struct attr_node *me, const char *ack_prefix)
+{
+    GHashTableIter iter;
+    gpointer name;
+
+    if (me == NULL || me->attrs == NULL) {
+        return false;
+    }
+    g_hash_table_iter_init(&iter, me->attrs);
+    while (g_hash_table_iter_next(&iter, &name, NULL)) {
+        if (g_str_has_prefix(name, ack_prefix)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Delete every <grace_ack>-* on node, in one call. */
+static int mon_delete_acks(const struct ocf_ctx *ctx, const char *node,
+                           int64_t deadline, char **ret_reason)
+{
+    g_autofree char *prefix =
+        g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
+    int r = attr_delete_prefix(node, prefix, deadline);
+
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("cannot delete the grace acks %s* on "
+                                      "%s: %s",
+                                      prefix, node, g_strerror(-r));
+    }
+    return r;
+}
+
 /*
  * Survivors expected to ack (online, not us, grace_active=1 now) that have
  * not set <grace_ack>-<survivor>=1 on us yet, space-separated; "" if none.
@@ -395,19 +428,16 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
     grace_value = node_attr(me, grace_active);
     published = g_strcmp0(grace_value, "1") == 0;
 
-    if (published) {
-        /* a new failover: acks left from an earlier one mean nothing */
-        GHashTableIter iter;
-        gpointer name;
-
-        g_hash_table_iter_init(&iter, me->attrs);
-        while (g_hash_table_iter_next(&iter, &name, NULL)) {
-            if (g_str_has_prefix(name, ack_prefix)) {
-                r = mon_attr_delete(node, name, limit, ret_reason);
-                if (r < 0) {
-                    return r;
-                }
-            }
+    if (published && mon_has_acks(me, ack_prefix)) {
+        /*
+         * A new failover: acks left from an earlier one mean nothing. They
+         * are normally deleted when ganesha comes back (mon_observe), so
+         * this costs nothing on the way to the failover; it catches an ack
+         * that arrived after that.
+         */
+        r = mon_delete_acks(ctx, node, limit, ret_reason);
+        if (r < 0) {
+            return r;
         }
     }
     if (grace_value != NULL) {
@@ -456,6 +486,17 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         r = attr_local_node_why(ctx->deadline, &node, ret_reason);
         if (r < 0) {
             return r;
+        }
+        if (!st->alive) {
+            /*
+             * (Re)arming: the acks of the last failover of this node are
+             * spent. Deleting them now keeps that call off the next
+             * failover's critical path.
+             */
+            r = mon_delete_acks(ctx, node, ctx->deadline, ret_reason);
+            if (r < 0) {
+                return r;
+            }
         }
         /* grace first: the grace clone must be able to run before the VIP */
         r = mon_attr_set(ctx, node, "grace_active", ret_reason);

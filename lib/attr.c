@@ -275,6 +275,43 @@ int attr_delete(const char *node, const char *name, int64_t deadline)
     return 0;
 }
 
+int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)
+{
+    struct run_result result = {0};
+    g_autoptr(GString) re = g_string_new("^");
+    int rc;
+
+    rc = check_names(node, prefix);
+    if (rc < 0) {
+        return rc;
+    }
+    /* attribute names are [A-Za-z0-9._:-]: only '.' means something in an ERE
+     */
+    for (const char *c = prefix; *c != '\0'; c++) {
+        if (*c == '.') {
+            g_string_append(re, "[.]");
+        } else {
+            g_string_append_c(re, *c);
+        }
+    }
+    {
+        const char *argv[] = {
+            "crm_attribute", "-N", node, "-l", "reboot", "-D", "-P",
+            re->str,         NULL};
+
+        rc = run_tool(argv, deadline, &result);
+    }
+    if (rc == -ENXIO) {
+        return 0; /* nothing matched */
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    run_result_clear(&result);
+    log_debug("deleted every %s* on %s", prefix, node);
+    return 0;
+}
+
 /* ---- snapshot ------------------------------------------------------------ */
 
 static void attr_node_free(gpointer data)

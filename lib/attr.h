@@ -68,6 +68,14 @@ int attr_get(const char *node, const char *name, int64_t deadline,
  */
 int attr_delete(const char *node, const char *name, int64_t deadline);
 
+/*!
+ * \brief Delete every transient attribute of \p node whose name starts with
+ *        \p prefix, with one `crm_attribute --pattern` call; none is success.
+ * \return 0, -EINVAL (invalid node or prefix), -ENOTCONN, -ETIMEDOUT, -EIO,
+ *         -ENOENT
+ */
+int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline);
+
 /*! One node as seen in the CIB status section. */
 struct attr_node {
     char *name;          /*!< uname */

@@ -171,11 +171,21 @@ check "... grace-active=1" test "$(attr_of node1 grace-active)" = 1
 check "... ganesha-active=1" test "$(attr_of node1 ganesha-active)" = 1
 # failback: released, ganesha back
 new_cib
+attr_set node1 grace-ack-node2 1 # spent: from the failover being undone
+attr_set node1 other-attr 1
 mon_state true false true 100
 mon monitor "$alive"
 expect_rc 0 "failback: a live ganesha after a release is published again"
 check "... both attributes are 1" test "$(attr_of node1 grace-active)$(attr_of node1 ganesha-active)" = 11
 check "... the state is no longer released" grep -q '^released=false' "$HA_RSCTMP/ganesha_mon-mon"
+check "... the spent ack was deleted on the way (off the next failover's path)" \
+    test "$(attr_of node1 grace-ack-node2)" = absent
+check "... an unrelated attribute is left alone" test "$(attr_of node1 other-attr)" = 1
+# a periodic re-assertion does not touch acks (none should exist; no extra call)
+attr_set node1 grace-ack-node2 1
+mon_state true true false 40
+mon monitor "$alive"
+check "a re-assertion leaves acks alone" test "$(attr_of node1 grace-ack-node2)" = 1
 
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
 mon_state true true false 40
