@@ -38,11 +38,12 @@
 #    it); rpcuser ownership only if that user and group exist.
 #  * No "sleep 5" between nfs-mon and nfs-grace: ganesha_grace's start waits
 #    (bounded) for grace-active itself. Besides upstream's constraints, each
-#    group gets "order stop nfs-grace-clone then start <node>-group
+#    group gets "order stop nfs-grace-clone then start <node>-cluster_ip-1
 #    kind=Optional symmetrical=false" (doc/design.md, whole-node crash:
 #    Optional orders the two whenever both are in one transition, which is
-#    exactly the fencing transition; HA_CRASH_ORDER=Mandatory|none changes or
-#    drops it). With Mandatory the
+#    exactly the fencing transition; the address, not the whole group, so
+#    the group's portblock starts during the notifications;
+#    HA_CRASH_ORDER=Mandatory|none changes or drops it). With Mandatory the
 #    group starts are unrunnable in the transition that starts nfs-grace-clone
 #    from nothing and nothing re-runs the scheduler, so a fresh setup pushes
 #    twice: the clones, then (once nfs-grace runs) the groups. Otherwise, and
@@ -687,10 +688,11 @@ build_group() {
         op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
         --group "$s-group" --after "$s-cluster_ip-1"
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
-    # crash path (doc/design.md): the group starts only after the clone's
-    # post-stop notifications (grace confirmed on every survivor) completed
+    # crash path (doc/design.md): the address starts only after the clone's
+    # post-stop notifications (grace confirmed on every survivor) completed;
+    # the group's nfs_block may start meanwhile
     if [[ $CF_CRASH_ORDER != none ]]; then
-        pcsf constraint order stop nfs-grace-clone "then" start "$s-group" \
+        pcsf constraint order stop nfs-grace-clone "then" start "$s-cluster_ip-1" \
             "kind=$CF_CRASH_ORDER" symmetrical=false
     fi
 }
@@ -914,7 +916,7 @@ grace_running() {
     [[ $(xp "$MON_XML" "count(//clone[@id='nfs-grace-clone']/resource[@active='true'])") != 0 ]]
 }
 
-# With the Mandatory "order stop nfs-grace-clone then start <node>-group",
+# With the Mandatory "order stop nfs-grace-clone then start <node>-cluster_ip-1",
 # Pacemaker marks the group starts unrunnable in the transition in which
 # nfs-grace-clone starts from nothing, and nothing re-runs the scheduler
 # afterwards (until cluster-recheck-interval): the VIPs would stay down.

@@ -47,7 +47,7 @@ ok $? "grace rule"
 [[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1$' "$T/pcs") == 3 ]]
 ok $? "one ganesha-active rule per group"
 [[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1$' "$T/pcs") == 3 &&
-    $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-group kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]
+    $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-cluster_ip-1 kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]
 ok $? "both order constraints (start order and crash-path stop->start) for every node"
 has "pcs -f CIB property set no-quorum-policy=stop" && ! grep -q stonith-enabled "$T/pcs"
 ok $? "3 nodes: no-quorum-policy=stop, fencing untouched by default"
@@ -95,7 +95,7 @@ has "pcs -f CIB resource create n1-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.1
 ok $? "HA_VIP_AGENT=IPaddr and HA_NIC"
 has "pcs -f CIB resource create nfs-mon ocf:heartbeat:ganesha_mon op monitor interval=10s OCF_CHECK_LEVEL=0 clone"
 ok $? "HA_MON_INTERVAL and HA_CHECK_LEVEL on the nfs-mon monitor"
-has "pcs -f CIB constraint order stop nfs-grace-clone then start n2-group kind=Optional symmetrical=false" &&
+has "pcs -f CIB constraint order stop nfs-grace-clone then start n2-cluster_ip-1 kind=Optional symmetrical=false" &&
     [[ $(grep -c 'cib-push' "$T/pcs") == 1 ]]
 ok $? "HA_CRASH_ORDER=Optional: Optional crash-path order, one cib-push"
 sed -i 's/^HA_CRASH_ORDER=Optional$/HA_CRASH_ORDER=none/' "$C/ganesha-ha.conf"

@@ -156,7 +156,7 @@ ok $? "n4's VIP runs on n4; nfs_setup runs there"
 config_xml >"$T/cfg.xml"
 [[ $(xmllint --xpath "string(//rsc_location[@rsc='n2-group' and @node='n2']/@score)" "$T/cfg.xml") == 4000 &&
     $(xmllint --xpath "string(//rsc_location[@rsc='n4-group' and @node='n3']/@score)" "$T/cfg.xml") == 3000 &&
-    $(xmllint --xpath "count(//rsc_order[@then='n4-group' and @first-action='stop'])" "$T/cfg.xml") == 1 &&
+    $(xmllint --xpath "count(//rsc_order[@then='n4-cluster_ip-1' and @first-action='stop'])" "$T/cfg.xml") == 1 &&
     $(xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" "$T/cfg.xml") == 0 ]]
 ok $? "after add: 4-node scores, n4's crash-path order, no bans left"
 [[ $(x readlink "$S/n4/nfs/ganesha/n1") == "$S/n1/nfs/ganesha" && $(x readlink "$S/n2/nfs/statd/n4") == "$S/n4/nfs/statd" ]] &&

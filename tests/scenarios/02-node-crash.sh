@@ -4,7 +4,7 @@
 # post-stop notification puts every survivor's ganesha into grace, and the
 # node's VIP comes up on a survivor. INVARIANT: every survivor's ganesha
 # was in grace before the VIP came up anywhere (in a crash only the order
-# "stop nfs-grace-clone then start <n>-group" provides this). Then the node
+# "stop nfs-grace-clone then start <n>-cluster_ip-1" provides this). Then the node
 # is restarted and the cluster must settle with every VIP home and no failed
 # action.
 set -uo pipefail
