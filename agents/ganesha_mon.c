@@ -138,8 +138,10 @@ static const struct ocf_agent mon_agent = {
         "5 s, which catches a hung daemon) both grace_active and "
         "ganesha_active are 1; they are re-set at least every 30 s, and a "
         "steady monitor otherwise runs no other program. "
+        "When ganesha comes back (and at start) the agent first deletes "
+        "the spent <grace_ack>-* acks of this node. "
         "When ganesha dies the agent releases the node in order: it deletes "
-        "the stale <grace_ack>-* acks of this node and grace_active, so "
+        "grace_active (and any ack still there from an earlier failover), so "
         "Pacemaker stops the ganesha_grace instance here and its post-stop "
         "notification puts every survivor's ganesha into grace; it then "
         "waits, at most grace_delay seconds and never past its own timeout, "
@@ -396,7 +398,7 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
 
 /*
  * The release procedure of design.md "Failover of a dead ganesha":
- * stale acks, grace_active, bounded wait for acks, ganesha_active.
+ * stale acks (if any), grace_active, bounded wait for acks, ganesha_active.
  * Driven by one snapshot, so a repeated release (after an interrupted one,
  * or a stop without state) neither deletes this failover's acks nor waits
  * when nothing was published.
