@@ -1,0 +1,46 @@
+#!/bin/bash
+# Scenario 10 (5 nodes): two whole nodes crash at the same moment. Corosync
+# loses both in one membership change, so the DC fences both and stops both
+# nfs-grace instances in ONE transition: each survivor's post-stop
+# notification names both nodes (notify_stop_uname="n4 n5"). Every survivor
+# must enter grace for both, ack both, and be in grace before either VIP
+# comes up (the invariant, per VIP). 5 nodes, so that 3 of 5 keep quorum.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=../lib/sandbox-lib.sh
+. "$(dirname "$0")/../lib/sandbox-lib.sh"
+
+sbx_begin --nodes 5
+sbx_reset >/dev/null 2>&1 || true
+ok "$(all_vips_home && echo 0 || echo 1)" "every VIP at home before the crash"
+sbx plant-clients
+wait_until 60 "no ganesha in grace" no_grace_anywhere
+declare -A plog=()
+for s in n1 n2 n3; do plog[$s]=$(stat -c %s "$(sbx_pacemaker_log "$s")" 2>/dev/null || echo 0); done
+
+crash_both() {
+    sbx crash-node n4 &
+    sbx crash-node n5 &
+    wait
+}
+failover_check "n4 n5" --acks --timeout 180 -- crash_both
+for v in n4 n5; do
+    out=$(tl_check --since fail --victims "$v" --survivors "n1 n2 n3" 2>&1)
+    ok $? "invariant for $v's VIP alone"
+    diag "$out"
+done
+# one transition: every survivor's notify named both nodes at once
+for s in n1 n2 n3; do
+    if tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -q 'notify post-stop for 2 node(s)'; then
+        pass "$s got one post-stop notification for both nodes"
+    else
+        fail "$s got one post-stop notification for both nodes"
+        diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -E 'notify post-stop|grace entered' | tail -n 6)"
+    fi
+done
+wait_until 120 "cluster idle" sbx_q wait-idle 5
+ok $? "cluster settles without n4 and n5"
+failed=$(failed_actions)
+[[ -z $failed ]]
+ok $? "no failed actions"
+[[ -n $failed ]] && diag "$failed"
+sbx_end
