@@ -285,8 +285,7 @@ int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)
     if (rc < 0) {
         return rc;
     }
-    /* attribute names are [A-Za-z0-9._:-]: only '.' means something in an ERE
-     */
+    /* names are [A-Za-z0-9._-] (check_names): only '.' is special in an ERE */
     for (const char *c = prefix; *c != '\0'; c++) {
         if (*c == '.') {
             g_string_append(re, "[.]");
