@@ -46,6 +46,11 @@
 #define GRACE_CONFIRM_POLL_MS 100
 /* Most node names handled from one notification list. */
 #define GRACE_NOTIFY_MAX_NODES 1024
+/* pre-stop notification record (see prestop_merge) and its bounds */
+#define GRACE_PRESTOP_AGENT GRACE_AGENT "-prestop"
+#define GRACE_PRESTOP_MAX_AGE_S 600
+/* bound of the CIB read that checks names only a pre-stop notify gave */
+#define GRACE_PRESTOP_SNAPSHOT_MS 5000
 
 /* ---- the agent's specification ----------------------------------------- */
 
@@ -231,8 +236,12 @@ static int grace_start_action(struct ocf_ctx *ctx)
 static int grace_stop_action(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
+    g_autofree char *prestop =
+        state_key_for(GRACE_PRESTOP_AGENT, ctx->instance);
     g_autofree char *reason = NULL;
     int r = state_remove(key);
+
+    (void)state_remove(prestop);
 
     if (r < 0) {
         reason =
@@ -472,6 +481,100 @@ static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
     return 0;
 }
 
+/*
+ * Pacemaker 2.1.5 loses names from post-stop notifications when several
+ * nodes are fenced in one transition: the pre-stop notification names them
+ * all ("n4 n5"), each fencing gets its own post-stop notification and only
+ * one of them reaches the survivors ("n4"). So pre-stop records its list
+ * here and post-stop adds what is missing, for nodes that are really gone.
+ */
+
+static void prestop_record(const struct ocf_ctx *ctx, const char *list)
+{
+    g_autofree char *key = state_key_for(GRACE_PRESTOP_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    int r;
+
+    g_key_file_set_string(kf, STATE_GROUP, "stop_uname",
+                          list != NULL ? list : "");
+    r = state_write(key, kf);
+    if (r < 0) {
+        log_warn("cannot record the pre-stop notification: %s", g_strerror(-r));
+    }
+}
+
+/* Is node gone: offline, or its grace_active withdrawn? (NULL: unknown) */
+static bool node_gone(const struct ocf_ctx *ctx, GPtrArray *nodes,
+                      const char *node)
+{
+    const struct attr_node *n = attr_snapshot_node(nodes, node);
+    const char *v;
+
+    if (n == NULL || !n->online) {
+        return true;
+    }
+    v = n->attrs != NULL
+            ? g_hash_table_lookup(n->attrs, ocf_param(ctx, "grace_active"))
+            : NULL;
+    return g_strcmp0(v, "1") != 0;
+}
+
+/* post-stop: add to names the pre-stop names it lacks that are gone. */
+static void prestop_merge(const struct ocf_ctx *ctx, const char *local,
+                          GPtrArray *names)
+{
+    g_autofree char *key = state_key_for(GRACE_PRESTOP_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = NULL;
+    g_autoptr(GPtrArray) pre = NULL;
+    g_autoptr(GPtrArray) ignored = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) nodes = NULL;
+    g_autofree char *list = NULL;
+    int64_t age = 0;
+    int r;
+
+    r = state_read(key, &kf, &age);
+    (void)state_remove(key);
+    if (r < 0 || age > GRACE_PRESTOP_MAX_AGE_S) {
+        return;
+    }
+    list = g_key_file_get_string(kf, STATE_GROUP, "stop_uname", NULL);
+    pre = notify_names(list, local, ignored);
+    for (guint i = 0; i < pre->len; i++) {
+        const char *node = g_ptr_array_index(pre, i);
+        bool listed = false;
+
+        for (guint j = 0; j < names->len && !listed; j++) {
+            listed = strcmp(g_ptr_array_index(names, j), node) == 0;
+        }
+        if (listed) {
+            continue;
+        }
+        if (nodes == NULL) {
+            r = attr_snapshot(
+                deadline_in(GRACE_PRESTOP_SNAPSHOT_MS, ctx->deadline), &nodes);
+            if (r < 0) {
+                log_warn("cannot read the node states (%s): taking over %s, "
+                         "named by the pre-stop notification only",
+                         g_strerror(-r), node);
+                g_ptr_array_add(names, g_strdup(node));
+                continue;
+            }
+        }
+        if (node_gone(ctx, nodes, node)) {
+            log_notice("%s was named by the pre-stop notification but not by "
+                       "the post-stop one (Pacemaker drops names when it "
+                       "fences several nodes at once), and it is gone: "
+                       "taking it over too",
+                       node);
+            g_ptr_array_add(names, g_strdup(node));
+        } else {
+            log_info("%s was named by the pre-stop notification only and is "
+                     "still up: not taken over",
+                     node);
+        }
+    }
+}
+
 static int grace_notify_action(struct ocf_ctx *ctx)
 {
     const char *type = g_getenv("OCF_RESKEY_CRM_meta_notify_type");
@@ -491,6 +594,10 @@ static int grace_notify_action(struct ocf_ctx *ctx)
     mode = g_strdup_printf("%s-%s", type, operation);
     post_stop = strcmp(mode, "post-stop") == 0;
     pre_start = strcmp(mode, "pre-start") == 0;
+    if (strcmp(mode, "pre-stop") == 0) {
+        prestop_record(ctx, g_getenv("OCF_RESKEY_CRM_meta_notify_stop_uname"));
+        return OCF_SUCCESS;
+    }
     if (!post_stop && !pre_start) {
         log_debug("notify %s: nothing to do", mode);
         return OCF_SUCCESS;
@@ -504,6 +611,9 @@ static int grace_notify_action(struct ocf_ctx *ctx)
         g_getenv(post_stop ? "OCF_RESKEY_CRM_meta_notify_stop_uname"
                            : "OCF_RESKEY_CRM_meta_notify_start_uname"),
         local, failures);
+    if (post_stop) {
+        prestop_merge(ctx, local, names);
+    }
     log_info("notify %s for %u node(s)", mode, names->len);
 
     for (guint i = 0; i < names->len; i++) {

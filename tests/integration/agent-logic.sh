@@ -297,6 +297,31 @@ else
         "OCF_RESKEY_CRM_meta_notify_start_uname=node2"
     expect_rc 0 "pre-start notify for node2 returns 0"
     check "... ganesha got grace 3:node2" grep -q 'event 3' "$ganesha_dir/ganesha.log"
+    # Pacemaker 2.1.5, two nodes fenced in one transition: pre-stop names
+    # both, post-stop only one. node3 is gone (offline): taken over too;
+    # node4 is still up with grace-active=1: not taken over.
+    CIB_file=$cib cibadmin -C -o nodes -X '<node id="3" uname="node3"/>'
+    CIB_file=$cib cibadmin -C -o nodes -X '<node id="4" uname="node4"/>'
+    CIB_file=$cib cibadmin -C -o status -X '<node_state id="3" uname="node3" in_ccm="false" crmd="offline" join="down" expected="down"/>'
+    CIB_file=$cib cibadmin -C -o status -X '<node_state id="4" uname="node4" in_ccm="true" crmd="online" join="member" expected="member"/>'
+    attr_set node4 grace-active 1
+    attr node2 grace-ack-node1 -D
+    grace notify "$bus" OCF_RESKEY_CRM_meta_notify_type=pre \
+        OCF_RESKEY_CRM_meta_notify_operation=stop \
+        "OCF_RESKEY_CRM_meta_notify_stop_uname=node2 node3 node4"
+    expect_rc 0 "pre-stop notify (node2 node3 node4) returns 0 and changes nothing"
+    check "... no ack yet" test "$(attr_of node2 grace-ack-node1)$(attr_of node3 grace-ack-node1)" = absentabsent
+    grace notify "$bus" OCF_RESKEY_CRM_meta_notify_type=post \
+        OCF_RESKEY_CRM_meta_notify_operation=stop \
+        "OCF_RESKEY_CRM_meta_notify_stop_uname=node2"
+    expect_rc 0 "post-stop notify naming only node2 returns 0"
+    check "... node2 taken over and acked" test "$(attr_of node2 grace-ack-node1)" = 1
+    check "... node3 (pre-stop only, offline) taken over too: grace 5:node3" \
+        grep -q 'ip node3' "$ganesha_dir/ganesha.log"
+    check "... and acked on node3" test "$(attr_of node3 grace-ack-node1)" = 1
+    check "... node4 (pre-stop only, still up) not taken over" \
+        test "$(attr_of node4 grace-ack-node1)" = absent
+    check "... the record is used once" test ! -e "$HA_RSCTMP/ganesha_grace-prestop-grace"
     grace notify "$bus" OCF_RESKEY_CRM_meta_notify_type=post \
         OCF_RESKEY_CRM_meta_notify_operation=stop \
         "OCF_RESKEY_CRM_meta_notify_stop_uname=node2 bad/name"
