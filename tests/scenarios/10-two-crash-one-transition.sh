@@ -1,8 +1,9 @@
 #!/bin/bash
 # Scenario 10 (5 nodes): two whole nodes crash at the same moment. Corosync
 # loses both in one membership change, so the DC fences both and stops both
-# nfs-grace instances in ONE transition: each survivor's post-stop
-# notification names both nodes (notify_stop_uname="n4 n5"). Every survivor
+# nfs-grace instances in ONE transition. Pacemaker 2.1.5 then names only
+# one of them in the survivors' post-stop notification (the pre-stop one
+# names both); ganesha_grace must still handle both. Every survivor
 # must enter grace for both, ack both, and be in grace before either VIP
 # comes up (the invariant, per VIP). 5 nodes, so that 3 of 5 keep quorum.
 set -uo pipefail
@@ -28,12 +29,16 @@ for v in n4 n5; do
     ok $? "invariant for $v's VIP alone"
     diag "$out"
 done
-# one transition: every survivor's notify named both nodes at once
+# one transition: every survivor handled both nodes in one post-stop notify.
+# Pacemaker 2.1.5 names only one of them there (each fencing gets its own
+# post-stop notification and one is lost); ganesha_grace adds the names of
+# the pre-stop notification that are gone (see its log notice).
 for s in n1 n2 n3; do
     if tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -q 'notify post-stop for 2 node(s)'; then
-        pass "$s got one post-stop notification for both nodes"
+        pass "$s handled both nodes in one post-stop notification"
+        diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -m1 'named by the pre-stop' | cut -c1-200)"
     else
-        fail "$s got one post-stop notification for both nodes"
+        fail "$s handled both nodes in one post-stop notification"
         diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -E 'notify post-stop|grace entered' | tail -n 6)"
     fi
 done
