@@ -503,7 +503,7 @@ static void prestop_record(const struct ocf_ctx *ctx, const char *list)
     }
 }
 
-/* Is node gone: offline, or its grace_active withdrawn? (NULL: unknown) */
+/* Is node gone: unknown to the CIB, offline, or grace_active withdrawn? */
 static bool node_gone(const struct ocf_ctx *ctx, GPtrArray *nodes,
                       const char *node)
 {
