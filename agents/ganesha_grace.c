@@ -394,6 +394,16 @@ static char *failure_summary(GPtrArray *failures)
     return g_string_free(s, FALSE);
 }
 
+static bool names_have(GPtrArray *names, const char *name)
+{
+    for (guint i = 0; i < names->len; i++) {
+        if (strcmp(g_ptr_array_index(names, i), name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /*
  * The node names of a notify list: split on whitespace, deduplicated, the
  * local node left out. Malformed names (and names beyond the limit) are
@@ -411,8 +421,6 @@ static GPtrArray *notify_names(const char *list, const char *local,
     }
     words = g_strsplit_set(list, " \t\n\r\v\f", -1);
     for (char **w = words; *w != NULL; w++) {
-        bool dup = false;
-
         if (**w == '\0') {
             continue;
         }
@@ -430,10 +438,7 @@ static GPtrArray *notify_names(const char *list, const char *local,
         if (strcmp(*w, local) == 0) {
             continue;
         }
-        for (guint i = 0; i < names->len && !dup; i++) {
-            dup = strcmp(g_ptr_array_index(names, i), *w) == 0;
-        }
-        if (dup) {
+        if (names_have(names, *w)) {
             continue;
         }
         if (names->len >= GRACE_NOTIFY_MAX_NODES) {
@@ -541,12 +546,8 @@ static void prestop_merge(const struct ocf_ctx *ctx, const char *local,
     pre = notify_names(list, local, ignored);
     for (guint i = 0; i < pre->len; i++) {
         const char *node = g_ptr_array_index(pre, i);
-        bool listed = false;
 
-        for (guint j = 0; j < names->len && !listed; j++) {
-            listed = strcmp(g_ptr_array_index(names, j), node) == 0;
-        }
-        if (listed) {
+        if (names_have(names, node)) {
             continue;
         }
         if (nodes == NULL) {
