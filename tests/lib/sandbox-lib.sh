@@ -178,6 +178,29 @@ failed_actions() { # prints one line per failed action
     crm_mon_xml | xmllint --xpath '//failures/failure' - 2>/dev/null | grep -o '<failure [^>]*>' || true
 }
 no_failed_actions() { [[ -z $(failed_actions) ]]; }
+# check_no_failed_actions: one test point, the failed actions as diagnostics
+check_no_failed_actions() {
+    local failed
+    failed=$(failed_actions)
+    [[ -z $failed ]]
+    ok $? "no failed actions"
+    if [[ -n $failed ]]; then diag "$failed"; fi
+}
+# check_settled DESCRIPTION: one test point, the cluster goes idle (bounded)
+check_settled() {
+    wait_until 120 "cluster idle" sbx_q wait-idle 5
+    ok $? "$1"
+}
+# check_invariant_each "VICTIMS" "SURVIVORS": the invariant checked for each
+# victim's VIP alone, one test point per victim
+check_invariant_each() {
+    local v out
+    for v in $1; do
+        out=$(tl_check --since fail --victims "$v" --survivors "$2" 2>&1)
+        ok $? "invariant for $v's VIP alone: every survivor ($2) in grace before it came up"
+        diag "$out"
+    done
+}
 
 # transient attributes as "node name=value" lines (from the CIB status)
 attrs_now() {

@@ -16,11 +16,7 @@ ok "$(all_vips_home && echo 0 || echo 1)" "every VIP at home before the failure"
 sbx plant-clients
 wait_until 60 "no ganesha in grace" no_grace_anywhere
 failover_check "$VICTIM" --acks -- sbx kill-ganesha "$VICTIM"
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles after the failover"
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_settled "cluster settles after the failover"
+check_no_failed_actions
 diag "attributes now: $(attrs_now | tr '\n' ';')"
 sbx_end

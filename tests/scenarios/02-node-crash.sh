@@ -27,8 +27,7 @@ if [[ -n $t_fence && -n $t_vip ]] && ((t_fence <= t_vip)); then
 else
     fail "fencing completed before the VIP moved (fence ${t_fence:-none}, VIP ${t_vip:-none})"
 fi
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles without $VICTIM"
+check_settled "cluster settles without $VICTIM"
 
 # bring it back: it rejoins, its ganesha (started before pacemaker) gets the
 # VIP back
@@ -38,8 +37,5 @@ ok $? "$VICTIM restarted and rejoined ($((SECONDS - t0)) s)"
 wait_until 120 "VIP of $VICTIM back home" vip_home "$VICTIM"
 ok $? "VIP of $VICTIM back home after the restart"
 wait_until 120 "cluster idle" sbx_q wait-idle 5
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_no_failed_actions
 sbx_end

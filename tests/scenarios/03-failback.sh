@@ -48,15 +48,11 @@ for s in "${survivors[@]}"; do
         diag "$(sbx_log_since "$s" "${logpos[$s]}" | tail -n 10)"
     fi
 done
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles"
+check_settled "cluster settles"
 a=$(attrs_now)
 grep -q "^$VICTIM ganesha-active=1$" <<<"$a" && grep -q "^$VICTIM grace-active=1$" <<<"$a"
 ok $? "ganesha-active and grace-active are 1 on $VICTIM again"
 all_vips_home
 ok $? "every VIP at home"
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_no_failed_actions
 sbx_end

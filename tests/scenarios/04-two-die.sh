@@ -19,18 +19,10 @@ kill_both() {
     wait
 }
 failover_check "n3 n4" --acks --timeout 120 -- kill_both
-for v in n3 n4; do
-    out=$(tl_check --since fail --victims "$v" --survivors "n1 n2" 2>&1)
-    ok $? "invariant for $v's VIP alone"
-    diag "$out"
-done
+check_invariant_each "n3 n4" "n1 n2"
 dc=$(sbx_exec n1 crmadmin -D -q 2>&1 | tail -n 1)
 diag "the DC's ($dc) transitions that stopped nfs-grace:"
 diag "$(grep -E 'Actions: Stop +nfs-grace|Calculated transition' "$(sbx_pacemaker_log "$dc")" | grep -B1 'Stop' | tail -n 8 | cut -c1-160)"
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles"
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_settled "cluster settles"
+check_no_failed_actions
 sbx_end

@@ -82,8 +82,5 @@ done)
 [[ -z $zombies ]] || { leak=1; diag "zombies: $zombies"; }
 ok $leak "no leaked process in any node"
 
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_no_failed_actions
 sbx_end

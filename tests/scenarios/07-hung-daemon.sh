@@ -25,8 +25,5 @@ ok $? "the hung ganesha replaced by a fresh one"
 wait_until 120 "VIP of $VICTIM home" vip_home "$VICTIM"
 ok $? "VIP of $VICTIM back home"
 wait_until 120 "cluster idle" sbx_q wait-idle 5
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_no_failed_actions
 sbx_end

@@ -27,21 +27,13 @@ kill_n3_then_n2() {
 failover_check "n3 n2" --acks --timeout 120 -- kill_n3_then_n2
 wait_until 60 "both VIPs on n1" eval 'vip_on n3 n1 && vip_on n2 n1'
 ok $? "n3's and n2's VIPs both end on n1"
-for v in n3 n2; do
-    out=$(tl_check --since fail --victims "$v" --survivors n1 2>&1)
-    ok $? "invariant for $v's VIP: n1 in grace before it came up"
-    diag "$out"
-done
+check_invariant_each "n3 n2" "n1"
 # n3 must not have waited out grace_delay for n2: its release log says whom
 # it waited for (or that every survivor confirmed)
 rel=$(grep -hE 'grace confirmed by all|no grace confirmation after' "$(sbx_pacemaker_log n3)" 2>/dev/null | tail -n 1)
 diag "n3's release: ${rel:-(no release line found)}"
 [[ $rel == *"grace confirmed by all"* ]]
 ok $? "n3's release ended on confirmation, not on the grace_delay bound"
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles after both failovers"
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_settled "cluster settles after both failovers"
+check_no_failed_actions
 sbx_end

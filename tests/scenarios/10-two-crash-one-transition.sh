@@ -24,11 +24,7 @@ crash_both() {
     wait
 }
 failover_check "n4 n5" --acks --timeout 180 -- crash_both
-for v in n4 n5; do
-    out=$(tl_check --since fail --victims "$v" --survivors "n1 n2 n3" 2>&1)
-    ok $? "invariant for $v's VIP alone"
-    diag "$out"
-done
+check_invariant_each "n4 n5" "n1 n2 n3"
 # one transition: every survivor handled both nodes in one post-stop notify.
 # Pacemaker 2.1.5 names only one of them there (each fencing gets its own
 # post-stop notification and one is lost); ganesha_grace adds the names of
@@ -42,10 +38,6 @@ for s in n1 n2 n3; do
         diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -E 'notify post-stop|grace entered' | tail -n 6)"
     fi
 done
-wait_until 120 "cluster idle" sbx_q wait-idle 5
-ok $? "cluster settles without n4 and n5"
-failed=$(failed_actions)
-[[ -z $failed ]]
-ok $? "no failed actions"
-[[ -n $failed ]] && diag "$failed"
+check_settled "cluster settles without n4 and n5"
+check_no_failed_actions
 sbx_end
