@@ -61,6 +61,11 @@
 #    (ganesha-active=1 while grace-active is not 1; bounded by its
 #    release_wait, default 10 s; at home it opens at once): the address still
 #    starts only after the release was confirmed.
+#  * "order nfs-grace-clone then <node>-cluster_ip-1" is symmetrical=false
+#    (upstream: symmetrical): its inverse, "stop <node>-cluster_ip-1 before
+#    stopping nfs-grace-clone", made the grace clone's stop on a released
+#    node, and so the survivors' post-stop grace notification, wait for the
+#    address to stop (measured in the sandbox). Same id as pcs gives it.
 #  * "prefers" scores are given in one pcs call per group (same constraints,
 #    same ids as upstream's one call per node).
 #  * Fencing is left on unless HA_FENCING=no (upstream always disabled it).
@@ -710,7 +715,9 @@ build_group() {
         op start "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
         op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
         --group "$s-group" --after "$s-cluster_ip-1"
-    pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
+    # not symmetrical: nfs-grace's stop on a released node (and so the
+    # survivors' post-stop grace notification) must not wait for the address
+    pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1" symmetrical=false
     # crash path (doc/design.md): the address starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed;
     # the group's nfs_block and grace_gate may start meanwhile

@@ -49,9 +49,9 @@ ok $? "one rule per group: away from a node without ganesha-active or grace-acti
 [[ $(grep -c '^pcs -f CIB resource create n\([0-9]\)-grace_gate ocf:heartbeat:ganesha_gate home=n\1 --group n\1-group --after n\1-nfs_block$' "$T/pcs") == 3 &&
     $(grep -c '^pcs -f CIB resource create n\([0-9]\)-cluster_ip-1 .* --group n\1-group --after n\1-grace_gate$' "$T/pcs") == 3 ]]
 ok $? "each group has a grace_gate of its home node between nfs_block and cluster_ip-1"
-[[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1$' "$T/pcs") == 3 &&
+[[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1 symmetrical=false$' "$T/pcs") == 3 &&
     $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-cluster_ip-1 kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]
-ok $? "both order constraints (start order and crash-path stop->start) for every node"
+ok $? "both order constraints (asymmetric start order and crash-path stop->start) for every node"
 has "pcs -f CIB property set no-quorum-policy=stop" && ! grep -q stonith-enabled "$T/pcs"
 ok $? "3 nodes: no-quorum-policy=stop, fencing untouched by default"
 grep -q '^pcs cluster setup ganesha-ha-360 n1 n2 n3 --start --enable --wait=' "$T/pcs" &&

@@ -75,9 +75,10 @@ s2=$(q "string(//rsc_location[@rsc='n1-group' and @node='n3']/@score)")
 s3=$(q "string(//rsc_location[@rsc='n1-group' and @node='n1']/@score)")
 [[ "$s1 $s2 $s3" == "1000 2000 3000" ]]
 ok $? "n1-group prefers n2=1000 n3=2000 n1=3000"
-[[ $(q "count(//rsc_order[@first='nfs-grace-clone' and @then='n3-cluster_ip-1' and not(@first-action='stop')])") == 1 &&
+[[ $(q "count(//rsc_order[@id='order-nfs-grace-clone-n3-cluster_ip-1-mandatory' and @first='nfs-grace-clone' and @first-action='start' and @then='n3-cluster_ip-1' and @then-action='start' and @symmetrical='false' and not(@kind)])") == 1 &&
+    $(q "count(//rsc_order[@first='nfs-grace-clone' and @then='n3-cluster_ip-1'])") == 2 &&
     $(q "count(//rsc_order[@first='nfs-grace-clone' and @first-action='stop' and @then='n3-cluster_ip-1' and @then-action='start' and @kind='Optional' and @symmetrical='false'])") == 1 ]]
-ok $? "both order constraints for n3"
+ok $? "both order constraints for n3 (the start order not symmetrical)"
 [[ $(q "count(//rsc_location[@node='n4' and @score='-INFINITY'])") == 3 ]]
 ok $? "the unconfigured member n4 is banned for the 3 clones"
 [[ $(q "string(//crm_config//nvpair[@name='no-quorum-policy']/@value)") == stop &&
