@@ -42,30 +42,12 @@
 #    kind=Optional symmetrical=false" (doc/design.md, whole-node crash:
 #    Optional orders the two whenever both are in one transition, which is
 #    exactly the fencing transition; the address, not the whole group, so
-#    the group's nfs_block and grace_gate start during the notifications;
+#    the group's portblock starts during the notifications;
 #    HA_CRASH_ORDER=Mandatory|none changes or drops it). With Mandatory the
 #    group starts are unrunnable in the transition that starts nfs-grace-clone
 #    from nothing and nothing re-runs the scheduler, so a fresh setup pushes
 #    twice: the clones, then (once nfs-grace runs) the groups. Otherwise, and
 #    for add/delete, everything goes in one cib-push.
-#  * Each VIP group is <node>-nfs_block, <node>-grace_gate, <node>-cluster_ip-1,
-#    <node>-nfs_unblock, and its location rule is "-INFINITY ganesha-active
-#    ne 1 or grace-active ne 1" (upstream: no gate, ganesha-active only), to
-#    take the survivors' grace phase off the failover's critical path.
-#    ganesha_mon releases a node by deleting grace-active, waiting for the
-#    survivors' grace acks, then deleting ganesha-active; upstream's group
-#    only started to move at ganesha-active. Now it stops on the failed node
-#    as soon as grace-active goes, in the same transition as nfs-grace-clone's
-#    notifications, and the gate (ganesha_gate home=<node>) holds the address
-#    on another node until no online node is in the middle of a release
-#    (ganesha-active=1 while grace-active is not 1; bounded by its
-#    release_wait, default 10 s; at home it opens at once): the address still
-#    starts only after the release was confirmed.
-#  * "order nfs-grace-clone then <node>-cluster_ip-1" is symmetrical=false
-#    (upstream: symmetrical): its inverse, "stop <node>-cluster_ip-1 before
-#    stopping nfs-grace-clone", made the grace clone's stop on a released
-#    node, and so the survivors' post-stop grace notification, wait for the
-#    address to stop (measured in the sandbox). Same id as pcs gives it.
 #  * "prefers" scores are given in one pcs call per group (same constraints,
 #    same ids as upstream's one call per node).
 #  * Fencing is left on unless HA_FENCING=no (upstream always disabled it).
@@ -664,17 +646,12 @@ wait_dc_and_nodes() {   # wait_dc_and_nodes NODE...
 # building the configuration in $CIB_NEW
 
 agent_force=()
-declare -A AGENT_FORCE=()   # agent -> "" (installed here) or --force, once asked
 agent_flags() {   # sets agent_force=(--force) if the agent is not installed here
-    if [[ -z ${AGENT_FORCE[$1]+set} ]]; then
-        AGENT_FORCE[$1]=""
-        if ! timeout "$QUERY_TIMEOUT" crm_resource --show-metadata "$1" >/dev/null 2>&1; then
-            warn "agent $1 is not installed on this node; creating its resource with --force"
-            AGENT_FORCE[$1]=--force
-        fi
-    fi
     agent_force=()
-    [[ -z ${AGENT_FORCE[$1]} ]] || agent_force=(--force)
+    if ! timeout "$QUERY_TIMEOUT" crm_resource --show-metadata "$1" >/dev/null 2>&1; then
+        warn "agent $1 is not installed on this node; creating its resource with --force"
+        agent_force=(--force)
+    fi
 }
 
 quorum_policy() { if (($1 < 3)); then echo ignore; else echo stop; fi; }
@@ -699,14 +676,9 @@ build_group() {
     [[ -n $CF_NIC ]] && nic=("nic=$CF_NIC")
     pcsf resource create "$s-nfs_block" ocf:heartbeat:portblock \
         protocol=tcp portno=2049 action=block "ip=$v" --group "$s-group"
-    # the group leaves a failed node at grace-active (build_placement); the
-    # gate holds the address until that release is confirmed
-    agent_flags ocf:heartbeat:ganesha_gate
-    pcsf resource create "$s-grace_gate" ocf:heartbeat:ganesha_gate "home=$s" \
-        --group "$s-group" --after "$s-nfs_block" "${agent_force[@]}"
     pcsf resource create "$s-cluster_ip-1" "ocf:heartbeat:$CF_VIP_AGENT" \
         "ip=$v" cidr_netmask=32 "${nic[@]}" op monitor interval=15s \
-        --group "$s-group" --after "$s-grace_gate"
+        --group "$s-group" --after "$s-nfs_block"
     pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
         protocol=tcp portno=2049 action=unblock "ip=$v" \
         reset_local_on_unblock_stop=true \
@@ -715,12 +687,10 @@ build_group() {
         op start "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
         op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
         --group "$s-group" --after "$s-cluster_ip-1"
-    # not symmetrical: nfs-grace's stop on a released node (and so the
-    # survivors' post-stop grace notification) must not wait for the address
-    pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1" symmetrical=false
+    pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
     # crash path (doc/design.md): the address starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed;
-    # the group's nfs_block and grace_gate may start meanwhile
+    # the group's nfs_block may start meanwhile
     if [[ $CF_CRASH_ORDER != none ]]; then
         pcsf constraint order stop nfs-grace-clone "then" start "$s-cluster_ip-1" \
             "kind=$CF_CRASH_ORDER" symmetrical=false
@@ -732,8 +702,7 @@ build_placement() {
     local -a list=("$@")
     local n=${#list[@]} i j w args
     for ((i = 0; i < n; i++)); do
-        pcsf constraint location "${list[i]}-group" rule score=-INFINITY \
-            ganesha-active ne 1 or grace-active ne 1
+        pcsf constraint location "${list[i]}-group" rule score=-INFINITY ganesha-active ne 1
         args=()
         w=1000
         for ((j = 1; j < n; j++)); do
@@ -1252,7 +1221,7 @@ cmd_teardown() {
         if ((DRY_RUN == 0)) && ! offline; then
             local still
             query_mon || die "cannot query the cluster after stopping the HA resources"
-            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-nfs_block') or contains(@id, '-grace_gate') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
+            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
             [[ -z $still ]] || die "still active after the stop (left disabled, not deleted): $still"
         fi
         # 2. delete them and their constraints
@@ -1419,7 +1388,7 @@ status_report() {
             bad=1; reasons+=("VIP of $n is not running")
         else
             local member cnt
-            for member in nfs_block grace_gate cluster_ip-1 nfs_unblock; do
+            for member in nfs_block cluster_ip-1 nfs_unblock; do
                 cnt=$(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member' and @active='true' and @role='Started' and node/@name='$vip_on'])")
                 [[ $cnt == 1 ]] || { bad=1; reasons+=("$n-$member is not started on $vip_on"); }
             done

@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 33
+tap_plan 32
 
 fake_bin nocluster
 C=$T/conf
@@ -44,14 +44,11 @@ has "pcs -f CIB resource create nfs-grace ocf:heartbeat:ganesha_grace clone noti
 ok $? "notify=true is a clone option (not meta on the primitive)"
 has "pcs -f CIB constraint location nfs-grace-clone rule score=-INFINITY grace-active ne 1"
 ok $? "grace rule"
-[[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1 or grace-active ne 1$' "$T/pcs") == 3 ]]
-ok $? "one rule per group: away from a node without ganesha-active or grace-active"
-[[ $(grep -c '^pcs -f CIB resource create n\([0-9]\)-grace_gate ocf:heartbeat:ganesha_gate home=n\1 --group n\1-group --after n\1-nfs_block$' "$T/pcs") == 3 &&
-    $(grep -c '^pcs -f CIB resource create n\([0-9]\)-cluster_ip-1 .* --group n\1-group --after n\1-grace_gate$' "$T/pcs") == 3 ]]
-ok $? "each group has a grace_gate of its home node between nfs_block and cluster_ip-1"
-[[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1 symmetrical=false$' "$T/pcs") == 3 &&
+[[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1$' "$T/pcs") == 3 ]]
+ok $? "one ganesha-active rule per group"
+[[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1$' "$T/pcs") == 3 &&
     $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-cluster_ip-1 kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]
-ok $? "both order constraints (asymmetric start order and crash-path stop->start) for every node"
+ok $? "both order constraints (start order and crash-path stop->start) for every node"
 has "pcs -f CIB property set no-quorum-policy=stop" && ! grep -q stonith-enabled "$T/pcs"
 ok $? "3 nodes: no-quorum-policy=stop, fencing untouched by default"
 grep -q '^pcs cluster setup ganesha-ha-360 n1 n2 n3 --start --enable --wait=' "$T/pcs" &&
@@ -94,7 +91,7 @@ has "pcs -f CIB property set no-quorum-policy=ignore" && has "pcs -f CIB propert
 ok $? "2 nodes: no-quorum-policy=ignore; HA_FENCING=no sets stonith-enabled=false"
 grep -q 'HA_FENCING=no' "$T/err"
 ok $? "HA_FENCING=no warns"
-has "pcs -f CIB resource create n1-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.1 cidr_netmask=32 nic=eth1 op monitor interval=15s --group n1-group --after n1-grace_gate"
+has "pcs -f CIB resource create n1-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.1 cidr_netmask=32 nic=eth1 op monitor interval=15s --group n1-group --after n1-nfs_block"
 ok $? "HA_VIP_AGENT=IPaddr and HA_NIC"
 has "pcs -f CIB resource create nfs-mon ocf:heartbeat:ganesha_mon op monitor interval=10s OCF_CHECK_LEVEL=0 clone"
 ok $? "HA_MON_INTERVAL and HA_CHECK_LEVEL on the nfs-mon monitor"
@@ -212,8 +209,7 @@ n3-group prefers n4=1000 n1=2000 n2=3000 n3=4000
 n4-group prefers n1=1000 n2=2000 n3=3000 n4=4000
 EOF
 [[ $(cat "$T/rc") == 0 ]] && diff -u "$T/pref.exp" "$T/pref" >"$T/diff" &&
-    has "pcs -f CIB resource create n4-grace_gate ocf:heartbeat:ganesha_gate home=n4 --group n4-group --after n4-nfs_block" &&
-    has "pcs -f CIB resource create n4-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=10.77.0.104 cidr_netmask=32 op monitor interval=15s --group n4-group --after n4-grace_gate"
+    has "pcs -f CIB resource create n4-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=10.77.0.104 cidr_netmask=32 op monitor interval=15s --group n4-group --after n4-nfs_block"
 ok $? "add n4: new group, all prefers scores recomputed"
 [[ -s $T/diff ]] && diag_file "$T/diff"
 ! grep -q 'avoids' "$T/pcs" && grep -q "rsc_location\[@rsc='\\\\''nfs_setup-clone'\\\\'' and @node" "$T/out" &&

@@ -5,8 +5,7 @@
 # wait for grace acks, steady monitors that run no program, failback,
 # cluster failures, probes without side effects, grace start's wait and
 # monitor cache, (with a private ganesha) the notify grace calls + acks, and
-# ganesha_nfsd's switch of a temporary state directory, and ganesha_gate's
-# bounded wait for releases in progress.
+# ganesha_nfsd's switch of a temporary state directory.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -334,91 +333,6 @@ else
             "exit $rc" "stderr: $err"
     fi
 fi
-
-# ---- ganesha_gate: holds a moving VIP until no release is in progress ----
-gate() { # gate ACTION [VAR=VALUE...]: the gate of node2's group, on node1
-    local action=$1
-    shift
-    INSTANCE=gate run_agent ganesha_gate "$action" CIB_file="$cib" \
-        OCF_RESKEY_CRM_meta_on_node=node1 OCF_RESKEY_home=node2 "$@"
-}
-new_cib
-attr_set node1 grace-active 1
-attr_set node1 ganesha-active 1
-attr_set node2 ganesha-active 1 # node2 releasing: grace-active gone, not ganesha-active
-gate monitor OCF_RESKEY_CRM_meta_interval=0 PATH=$no_programs
-expect_rc 7 "gate probe before any start: 7, no program run"
-(
-    sleep 1
-    attr node2 ganesha-active -D
-) &
-releaser=$!
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=8 HA_LOGFILE="$work/gate.log"
-t=$(($(now_ms) - t0))
-wait $releaser
-expect_rc 0 "gate start away from home returns 0 once node2's release is done"
-check "... it waited for the release, not the full release_wait ($t ms)" \
-    test "$t" -ge 900 -a "$t" -lt 6500
-check "... and logged when it opened" grep -q 'open on node1 after' "$work/gate.log"
-gate monitor PATH=$no_programs OCF_RESKEY_CRM_meta_interval=60000
-expect_rc 0 "gate monitor after start: 0, no program run"
-gate stop PATH=$no_programs
-expect_rc 0 "gate stop: 0, no program run"
-gate monitor PATH=$no_programs OCF_RESKEY_CRM_meta_interval=0
-expect_rc 7 "gate probe after stop: 7"
-
-# a release that never finishes: bounded by release_wait, logged by name
-attr_set node2 ganesha-active 1
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=2 HA_LOGFILE="$work/gate.log"
-t=$(($(now_ms) - t0))
-expect_rc 0 "gate start opens at release_wait even if a release never finishes"
-check "... after release_wait=2 s and no longer ($t ms)" test "$t" -ge 1900 -a "$t" -lt 6000
-check "... and the warning names node2" grep -q 'release still in progress.*node2' "$work/gate.log"
-gate stop
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=600 OCF_RESKEY_CRM_meta_timeout=4000
-t=$(($(now_ms) - t0))
-expect_rc 0 "the start's own timeout bounds the wait too"
-check "... it returned before the 4 s timeout ($t ms)" test "$t" -lt 4000
-gate stop
-
-# at home the gate opens at once, whatever the other nodes do
-t0=$(now_ms)
-gate start OCF_RESKEY_home=node1 OCF_RESKEY_release_wait=8
-t=$(($(now_ms) - t0))
-expect_rc 0 "gate start at home returns 0"
-check "... at once ($t ms)" test "$t" -lt 900
-gate stop
-
-# an offline node is no release in progress (its attributes are purged on
-# fencing anyway); nor is a node that publishes grace-active first
-CIB_file=$cib cibadmin -M -X '<node_state id="2" uname="node2" in_ccm="false" crmd="offline"/>'
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=8
-t=$(($(now_ms) - t0))
-check "gate start ignores a releasing node that is offline ($t ms)" test "$rc" -eq 0 -a "$t" -lt 900
-gate stop
-CIB_file=$cib cibadmin -M -X '<node_state id="2" uname="node2" in_ccm="true" crmd="online"/>'
-attr node2 ganesha-active -D
-attr_set node2 grace-active 1
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=8
-t=$(($(now_ms) - t0))
-check "gate start opens at once when node2 has grace-active but not yet ganesha-active ($t ms)" \
-    test "$rc" -eq 0 -a "$t" -lt 900
-gate stop
-
-# an unreadable CIB: the gate opens at the bound and says why
-echo garbage >"$work/garbage-cib.xml"
-t0=$(now_ms)
-gate start OCF_RESKEY_release_wait=1 CIB_file="$work/garbage-cib.xml" HA_LOGFILE="$work/gate.log"
-t=$(($(now_ms) - t0))
-expect_rc 0 "gate start with an unreadable CIB opens at release_wait"
-check "... and logs that it could not read the attributes" \
-    grep -q 'cannot read the node attributes' "$work/gate.log"
-gate stop
 
 # ---- ganesha_nfsd: the state-directory switch ------------------------------
 nfsd() { # nfsd ACTION [VAR=VALUE...]

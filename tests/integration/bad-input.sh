@@ -105,16 +105,6 @@ for action in "${actions[@]}"; do
     want_in_reason=state_dir expect ganesha_nfsd "$action" 6 \
         "state_dir inside ha_vol_mnt is refused" \
         OCF_RESKEY_ha_vol_mnt=/srv/shared OCF_RESKEY_state_dir=/srv/shared/nfs
-    for p in ganesha_active grace_active home; do
-        for v in "${bad_names[@]}"; do
-            want_in_reason=$p expect ganesha_gate "$action" 6 \
-                "$p=$(printf %q "${v:0:40}") is refused" "OCF_RESKEY_$p=$v"
-        done
-    done
-    for v in "${bad_ints[@]}"; do
-        want_in_reason=release_wait expect ganesha_gate "$action" 6 \
-            "release_wait=$(printf %q "$v") is refused" "OCF_RESKEY_release_wait=$v"
-    done
 done
 # cross-parameter rules of the attribute names
 for action in "${actions[@]}"; do
@@ -127,9 +117,6 @@ for action in "${actions[@]}"; do
     want_in_reason=grace_ack expect ganesha_grace "$action" 6 \
         "grace_ack=grace (grace-active would look like an ack) is refused" \
         OCF_RESKEY_grace_ack=grace
-    want_in_reason=grace_active expect ganesha_gate "$action" 6 \
-        "ganesha_active equal to grace_active is refused" \
-        OCF_RESKEY_ganesha_active=same OCF_RESKEY_grace_active=same
 done
 # the ack name needs room for "-<node>"
 want_in_reason=grace_ack expect ganesha_grace validate-all 6 \

@@ -24,13 +24,11 @@ declare -A params=(
     [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay pidfile"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
-    [ganesha_gate]="home ganesha_active grace_active release_wait"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor validate-all meta-data"
     [ganesha_grace]="start stop monitor notify validate-all meta-data"
     [ganesha_nfsd]="start stop monitor validate-all meta-data"
-    [ganesha_gate]="start stop monitor validate-all meta-data"
 )
 
 for agent in $AGENTS; do

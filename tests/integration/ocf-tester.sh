@@ -4,8 +4,7 @@
 # ganesha_mon without ganesha (grace_delay=0) and, where
 # tests/lib/private-ganesha.sh can run one, with a live ganesha at
 # OCF_CHECK_LEVEL=10; ganesha_grace with grace-active=1 set first;
-# ganesha_nfsd on temporary directories; ganesha_gate away from its home
-# node and at home. Also checks what each run leaves.
+# ganesha_nfsd on temporary directories. Also checks what each run leaves.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -99,11 +98,6 @@ check "after ganesha_mon's test run ganesha-active is absent" attr_is ganesha-ac
 in_cluster crm_attribute -N "$node" -n grace-active -v 1 -l reboot
 tester gocf-grace ganesha_grace --
 in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
-
-# ---- ganesha_gate: away from home, and at home ---------------------------
-# the one node is neither releasing nor "home": start reads the CIB once
-tester gocf-gate ganesha_gate -- -o home=elsewhere -o release_wait=2
-tester gocf-gate-home ganesha_gate -- -o home="$node"
 
 # ---- ganesha_nfsd on temporary directories ----------------------------
 shared=$work/shared

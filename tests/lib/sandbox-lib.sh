@@ -67,7 +67,7 @@ sbx_cannot_run() {
     for c in ip nsenter corosync pacemakerd pcs ganesha.nfsd dbus-daemon crm_mon xmllint; do
         command -v "$c" >/dev/null 2>&1 || { echo "$c missing (run extras/install-deps.sh)"; return 0; }
     done
-    for c in ganesha_mon ganesha_grace ganesha_nfsd ganesha_gate; do
+    for c in ganesha_mon ganesha_grace ganesha_nfsd; do
         [[ -x /usr/lib/ocf/resource.d/heartbeat/$c ]] || { echo "agent $c not installed (make install)"; return 0; }
     done
     return 1

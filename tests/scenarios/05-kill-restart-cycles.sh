@@ -65,7 +65,7 @@ for n in $(sbx_nodes); do
         c=$(count_of "$n" "$p" "$after")
         [[ $c == 1 ]] || { leak=1; diag "$n: $p x${c:-0}"; }
     done
-    for p in ganesha_mon ganesha_grace ganesha_nfsd ganesha_gate dbus-send attrd_updater crm_attribute cibadmin sleep; do
+    for p in ganesha_mon ganesha_grace ganesha_nfsd dbus-send attrd_updater crm_attribute cibadmin sleep; do
         c=$(count_of "$n" "$p" "$after")
         cb=$(count_of "$n" "$p" "$before")
         ((${c:-0} <= ${cb:-0})) || { leak=1; diag "$n: $p x$c (start: x${cb:-0})"; }
