@@ -256,6 +256,8 @@ sbx_reset() {
 
 # ganesha log lines of NODE since a byte offset (sbx_log_size first)
 sbx_log_size() { stat -c %s "$(sbx_ganesha_log "$1")" 2>/dev/null || echo 0; }
+# (callers read it whole, grep without -q: under pipefail an early grep -q
+# exit makes tail die of SIGPIPE and the match count as a failure)
 sbx_log_since() { tail -c +"$(($2 + 1))" "$(sbx_ganesha_log "$1")" 2>/dev/null; }
 
 # processes of a node's mount namespace, "pid comm" lines
@@ -301,7 +303,7 @@ failover_check() {
     diag "$out"
     for s in "${survivors[@]}"; do
         for v in $victims; do
-            if sbx_log_since "$s" "${logpos[$s]}" | grep -qE "recovery event 5 .*ip $v\b"; then
+            if sbx_log_since "$s" "${logpos[$s]}" | grep -E "recovery event 5 .*ip $v\b" >/dev/null; then
                 pass "$s's ganesha took over $v's clients (recovery event 5 ip $v)"
             else
                 fail "$s's ganesha took over $v's clients (recovery event 5 ip $v)"

@@ -41,7 +41,7 @@ out=$(tl_check --since failback --victims "$VICTIM" --survivors "${survivors[*]}
 ok $? "every survivor (${survivors[*]}) re-entered grace (pre-start) before the VIP came up at home"
 diag "$out"
 for s in "${survivors[@]}"; do
-    if sbx_log_since "$s" "${logpos[$s]}" | grep -qE "recovery event 3 "; then
+    if sbx_log_since "$s" "${logpos[$s]}" | grep -E "recovery event 3 " >/dev/null; then
         pass "$s's ganesha got the pre-start grace (recovery event 3)"
     else
         fail "$s's ganesha got the pre-start grace (recovery event 3)"
