@@ -513,15 +513,12 @@ static bool node_gone(const struct ocf_ctx *ctx, GPtrArray *nodes,
                       const char *node)
 {
     const struct attr_node *n = attr_snapshot_node(nodes, node);
-    const char *v;
 
     if (n == NULL || !n->online) {
         return true;
     }
-    v = n->attrs != NULL
-            ? g_hash_table_lookup(n->attrs, ocf_param(ctx, "grace_active"))
-            : NULL;
-    return g_strcmp0(v, "1") != 0;
+    return g_strcmp0(attr_node_value(n, ocf_param(ctx, "grace_active")), "1") !=
+           0;
 }
 
 /* post-stop: add to names the pre-stop names it lacks that are gone. */

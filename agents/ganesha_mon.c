@@ -269,14 +269,6 @@ static int mon_attr_delete(const char *node, const char *name, int64_t deadline,
     return r;
 }
 
-static const char *node_attr(const struct attr_node *n, const char *name)
-{
-    if (n == NULL || n->attrs == NULL) {
-        return NULL;
-    }
-    return g_hash_table_lookup(n->attrs, name);
-}
-
 static bool mon_has_acks(const struct attr_node *me, const char *ack_prefix)
 {
     GHashTableIter iter;
@@ -328,12 +320,12 @@ static char *mon_missing_acks(const struct ocf_ctx *ctx, GPtrArray *nodes,
         g_autofree char *ack = NULL;
 
         if (!n->online || strcmp(n->name, node) == 0 ||
-            g_strcmp0(node_attr(n, grace_active), "1") != 0) {
+            g_strcmp0(attr_node_value(n, grace_active), "1") != 0) {
             continue;
         }
         expected++;
         ack = g_strdup_printf("%s-%s", prefix, n->name);
-        if (g_strcmp0(node_attr(me, ack), "1") != 0) {
+        if (g_strcmp0(attr_node_value(me, ack), "1") != 0) {
             g_string_append_printf(missing, "%s%s", missing->len ? " " : "",
                                    n->name);
         }
@@ -427,7 +419,7 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
         return r;
     }
     me = attr_snapshot_node(nodes, node);
-    grace_value = node_attr(me, grace_active);
+    grace_value = attr_node_value(me, grace_active);
     published = g_strcmp0(grace_value, "1") == 0;
 
     if (published && mon_has_acks(me, ack_prefix)) {
@@ -448,7 +440,7 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
             return r;
         }
     }
-    if (node_attr(me, ganesha_active) == NULL) {
+    if (attr_node_value(me, ganesha_active) == NULL) {
         log_debug("%s not set on %s: nothing to release", ganesha_active, node);
         return 0;
     }

@@ -479,6 +479,14 @@ int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes)
     return rc;
 }
 
+const char *attr_node_value(const struct attr_node *n, const char *name)
+{
+    if (n == NULL || n->attrs == NULL || name == NULL) {
+        return NULL;
+    }
+    return g_hash_table_lookup(n->attrs, name);
+}
+
 const struct attr_node *attr_snapshot_node(GPtrArray *nodes, const char *node)
 {
     guint i;

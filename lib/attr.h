@@ -95,6 +95,9 @@ int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes);
 /*! \brief Find \p node in a snapshot, or NULL. */
 const struct attr_node *attr_snapshot_node(GPtrArray *nodes, const char *node);
 
+/*! \brief Value of attribute \p name of node \p n (NULL-safe), or NULL. */
+const char *attr_node_value(const struct attr_node *n, const char *name);
+
 /*!
  * \brief Parse the XML of a CIB (or its status section) into nodes; used by
  *        attr_snapshot() and by tests.

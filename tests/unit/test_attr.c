@@ -489,6 +489,10 @@ static void test_parse_2_1_5(void **state)
     assert_string_equal(g_hash_table_lookup(n1->attrs, "grace-active"), "1");
     assert_string_equal(g_hash_table_lookup(n1->attrs, "grace-ack-n2"), "1");
     assert_int_equal(g_hash_table_size(n2->attrs), 0);
+    assert_string_equal(attr_node_value(n1, "grace-active"), "1");
+    assert_null(attr_node_value(n1, "ganesha-active"));
+    assert_null(attr_node_value(n2, "grace-active"));
+    assert_null(attr_node_value(NULL, "grace-active"));
     assert_null(attr_snapshot_node(nodes, "n4"));
     g_ptr_array_unref(nodes);
 }
