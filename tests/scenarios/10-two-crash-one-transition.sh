@@ -30,12 +30,14 @@ check_invariant_each "n4 n5" "n1 n2 n3"
 # post-stop notification and one is lost); ganesha_grace adds the names of
 # the pre-stop notification that are gone (see its log notice).
 for s in n1 n2 n3; do
-    if tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep 'notify post-stop for 2 node(s)' >/dev/null; then
+    # read once, whole (a grep -q on the pipe would fail it under pipefail)
+    since=$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")")
+    if grep -q 'notify post-stop for 2 node(s)' <<<"$since"; then
         pass "$s handled both nodes in one post-stop notification"
-        diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -m1 'named by the pre-stop' | cut -c1-200)"
+        diag "$(grep -m1 'named by the pre-stop' <<<"$since" | cut -c1-200)"
     else
         fail "$s handled both nodes in one post-stop notification"
-        diag "$(tail -c +"$((plog[$s] + 1))" "$(sbx_pacemaker_log "$s")" | grep -E 'notify post-stop|grace entered' | tail -n 6)"
+        diag "$(grep -E 'notify post-stop|grace entered' <<<"$since" | tail -n 6)"
     fi
 done
 check_settled "cluster settles without n4 and n5"
