@@ -151,8 +151,8 @@ static const struct ocf_agent mon_agent = {
         "moves this node's VIP. Monitor still succeeds for a dead ganesha: "
         "the daemon is not a cluster resource. Stop releases the node the "
         "same way. A probe only reports whether the agent was started. "
-        "The advertised monitor is depth 0 every 1 s; the shipped setup "
-        "runs it with OCF_CHECK_LEVEL=10 every 1 s (the D-Bus call is "
+        "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
+        "it with OCF_CHECK_LEVEL=10 every 500 ms (the D-Bus call is "
         "in-process, no program is run).",
     .params = mon_params,
     .actions = mon_actions,

@@ -41,8 +41,7 @@
 #    group gets "order stop nfs-grace-clone then start <node>-cluster_ip-1
 #    kind=Optional symmetrical=false" (doc/design.md, whole-node crash:
 #    Optional orders the two whenever both are in one transition, which is
-#    exactly the fencing transition; the address, not the whole group, so
-#    the group's portblock starts during the notifications;
+#    exactly the fencing transition; the address, not the whole group;
 #    HA_CRASH_ORDER=Mandatory|none changes or drops it). With Mandatory the
 #    group starts are unrunnable in the transition that starts nfs-grace-clone
 #    from nothing and nothing re-runs the scheduler, so a fresh setup pushes
@@ -52,6 +51,13 @@
 #    same ids as upstream's one call per node).
 #  * Fencing is left on unless HA_FENCING=no (upstream always disabled it).
 #  * VIP agent IPaddr2 by default (HA_VIP_AGENT=IPaddr for upstream's).
+#  * The VIP group is <node>-cluster_ip-1 then <node>-nfs_unblock: upstream's
+#    <node>-nfs_block (portblock action=block, before the address) only with
+#    HA_NFS_BLOCK=yes. ganesha already serves, in grace, on every node the
+#    address can move to, so blocking its port while the address comes up
+#    protects nothing; it delayed the clients and put two more shell
+#    operations in series on every failover (README, Performance).
+#  * nfs-mon monitors every 500ms (upstream: 10s); HA_MON_INTERVAL.
 #  * add/delete/teardown/refresh-config act on the configured nodes, not on
 #    the nodes online right now. add runs "pcs cluster node add" only for a
 #    node that is not a member yet; delete runs "pcs cluster node remove"
@@ -93,7 +99,7 @@ PROG=ganesha-ha.sh
 readonly CONF_NAME=ganesha-ha.conf
 readonly DEFAULT_VOL_MNT=/run/gluster/shared_storage
 readonly DEFAULT_STATE_DIR=/var/lib/nfs
-readonly DEFAULT_MON_INTERVAL=1s
+readonly DEFAULT_MON_INTERVAL=500ms
 readonly DEFAULT_CHECK_LEVEL=10
 readonly DEFAULT_VIP_AGENT=IPaddr2
 readonly SECRET_PEM=/var/lib/glusterd/nfs/secret.pem
@@ -117,6 +123,7 @@ CF_NAME=""
 CF_VOL_MNT=$DEFAULT_VOL_MNT
 CF_STATE_DIR=$DEFAULT_STATE_DIR
 CF_FENCING=yes
+CF_NFS_BLOCK=no
 CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
@@ -389,6 +396,12 @@ parse_config() {
             yes | true | on | 1) CF_FENCING=yes ;;
             no | false | off | 0) CF_FENCING=no ;;
             *) cerr "$lineno" "HA_FENCING must be yes or no" ;;
+            esac ;;
+        HA_NFS_BLOCK)
+            case ${PV_VALUE,,} in
+            yes | true | on | 1) CF_NFS_BLOCK=yes ;;
+            no | false | off | 0) CF_NFS_BLOCK=no ;;
+            *) cerr "$lineno" "HA_NFS_BLOCK must be yes or no" ;;
             esac ;;
         HA_VIP_AGENT)
             case $PV_VALUE in
@@ -674,11 +687,18 @@ build_group() {
     local s=$1 v=${VIP[$1]}
     local nic=()
     [[ -n $CF_NIC ]] && nic=("nic=$CF_NIC")
-    pcsf resource create "$s-nfs_block" ocf:heartbeat:portblock \
-        protocol=tcp portno=2049 action=block "ip=$v" --group "$s-group"
+    local first=()
+    # upstream's nfs_block only with HA_NFS_BLOCK=yes (README: it drops NFS
+    # to an address whose ganesha already serves, and costs two serial
+    # operations on every failover)
+    if [[ $CF_NFS_BLOCK == yes ]]; then
+        pcsf resource create "$s-nfs_block" ocf:heartbeat:portblock \
+            protocol=tcp portno=2049 action=block "ip=$v" --group "$s-group"
+        first=(--after "$s-nfs_block")
+    fi
     pcsf resource create "$s-cluster_ip-1" "ocf:heartbeat:$CF_VIP_AGENT" \
         "ip=$v" cidr_netmask=32 "${nic[@]}" op monitor interval=15s \
-        --group "$s-group" --after "$s-nfs_block"
+        --group "$s-group" "${first[@]}"
     pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
         protocol=tcp portno=2049 action=unblock "ip=$v" \
         reset_local_on_unblock_stop=true \
@@ -690,7 +710,7 @@ build_group() {
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
     # crash path (doc/design.md): the address starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed;
-    # the group's nfs_block may start meanwhile
+    # with HA_NFS_BLOCK=yes the group's nfs_block may start meanwhile
     if [[ $CF_CRASH_ORDER != none ]]; then
         pcsf constraint order stop nfs-grace-clone "then" start "$s-cluster_ip-1" \
             "kind=$CF_CRASH_ORDER" symmetrical=false
@@ -1389,6 +1409,8 @@ status_report() {
         else
             local member cnt
             for member in nfs_block cluster_ip-1 nfs_unblock; do
+                # nfs_block is optional (HA_NFS_BLOCK): checked where it exists
+                [[ $member == nfs_block && $(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-nfs_block'])") == 0 ]] && continue
                 cnt=$(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member' and @active='true' and @role='Started' and node/@name='$vip_on'])")
                 [[ $cnt == 1 ]] || { bad=1; reasons+=("$n-$member is not started on $vip_on"); }
             done
@@ -1431,8 +1453,8 @@ cmd_check_config() {
     printf "HA_NAME=%s\n" "$CF_NAME"
     printf "HA_CLUSTER_NODES=%s\n" "$(IFS=,; printf "%s" "${NODES[*]}")"
     for n in "${NODES[@]}"; do printf "VIP[%s]=%s\n" "$n" "${VIP[$n]}"; done
-    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\n" \
-        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER"
+    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\n" \
+        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK"
 }
 
 cmd_status() {

@@ -31,6 +31,7 @@ HA_NIC=eth0
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
+HA_NFS_BLOCK=yes
 EOF
 rc=0
 out=$("$GHA" check-config "$C" 2>"$T/err") || rc=$?
@@ -46,8 +47,9 @@ HA_VIP_AGENT=IPaddr
 HA_NIC=eth0
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
-HA_CRASH_ORDER=Optional'
-tap_plan 33
+HA_CRASH_ORDER=Optional
+HA_NFS_BLOCK=yes'
+tap_plan 34
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
 [[ $rc == 0 && $out == "$expect" ]] || { diag "rc=$rc"; diag "$out"; diag_file "$T/err"; }
@@ -61,8 +63,8 @@ EOF
 printf 'HA_CHECK_LEVEL=10\r\n' >>"$C/ganesha-ha.conf"
 out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
-    $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=1s'* &&
-    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* ]]
+    $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=500ms'* &&
+    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* && $out == *'HA_NFS_BLOCK=no'* ]]
 ok $? "defaults applied; CRLF line accepted"
 
 # node1 vs node10: VIP keys matched whole
@@ -218,6 +220,10 @@ EOF
 bad 6 "HA_FENCING must be yes or no" "bad HA_FENCING" <<EOF
 $base
 HA_FENCING=maybe
+EOF
+bad 6 "HA_NFS_BLOCK must be yes or no" "bad HA_NFS_BLOCK" <<EOF
+$base
+HA_NFS_BLOCK=sometimes
 EOF
 bad 6 "absolute path" "relative HA_STATE_DIR" <<EOF
 $base

@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 32
+tap_plan 33
 
 fake_bin nocluster
 C=$T/conf
@@ -82,6 +82,7 @@ HA_NIC=eth1
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
+HA_NFS_BLOCK=yes
 EOF
 dry setup "$C"
 has "pcs -f CIB constraint location n1-group prefers n2=1000 n1=2000" &&
@@ -93,6 +94,8 @@ grep -q 'HA_FENCING=no' "$T/err"
 ok $? "HA_FENCING=no warns"
 has "pcs -f CIB resource create n1-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.1 cidr_netmask=32 nic=eth1 op monitor interval=15s --group n1-group --after n1-nfs_block"
 ok $? "HA_VIP_AGENT=IPaddr and HA_NIC"
+has "pcs -f CIB resource create n2-nfs_block ocf:heartbeat:portblock protocol=tcp portno=2049 action=block ip=10.0.0.2 --group n2-group"
+ok $? "HA_NFS_BLOCK=yes: upstream's nfs_block first in every group"
 has "pcs -f CIB resource create nfs-mon ocf:heartbeat:ganesha_mon op monitor interval=10s OCF_CHECK_LEVEL=0 clone"
 ok $? "HA_MON_INTERVAL and HA_CHECK_LEVEL on the nfs-mon monitor"
 has "pcs -f CIB constraint order stop nfs-grace-clone then start n2-cluster_ip-1 kind=Optional symmetrical=false" &&
@@ -169,7 +172,8 @@ CIB_file=$T/cib.xml dry delete "$C" node1
 {
     [[ $(cat "$T/rc") == 0 ]] &&
         grep -q "cibadmin --force --delete-all --xpath '/cib/configuration/resources/\*\[@id='\\\\''node1-group'\\\\'' or @id='\\\\''node10-group'\\\\'' or @id='\\\\''node2-group'\\\\''\]'" "$T/out" &&
-        has "pcs -f CIB resource create node10-nfs_block ocf:heartbeat:portblock protocol=tcp portno=2049 action=block ip=10.77.0.102 --group node10-group" &&
+        has "pcs -f CIB resource create node10-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=10.77.0.102 cidr_netmask=32 op monitor interval=15s --group node10-group" &&
+        ! grep -q 'nfs_block' "$T/pcs" &&
         has "pcs -f CIB constraint location node10-group prefers node2=1000 node10=2000" &&
         has "pcs -f CIB constraint location node2-group prefers node10=1000 node2=2000" &&
         ! grep -q 'create node1-' "$T/pcs" &&
@@ -209,7 +213,7 @@ n3-group prefers n4=1000 n1=2000 n2=3000 n3=4000
 n4-group prefers n1=1000 n2=2000 n3=3000 n4=4000
 EOF
 [[ $(cat "$T/rc") == 0 ]] && diff -u "$T/pref.exp" "$T/pref" >"$T/diff" &&
-    has "pcs -f CIB resource create n4-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=10.77.0.104 cidr_netmask=32 op monitor interval=15s --group n4-group --after n4-nfs_block"
+    has "pcs -f CIB resource create n4-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=10.77.0.104 cidr_netmask=32 op monitor interval=15s --group n4-group"
 ok $? "add n4: new group, all prefers scores recomputed"
 [[ -s $T/diff ]] && diag_file "$T/diff"
 ! grep -q 'avoids' "$T/pcs" && grep -q "rsc_location\[@rsc='\\\\''nfs_setup-clone'\\\\'' and @node" "$T/out" &&

@@ -53,16 +53,16 @@ ok $? "notify=true is on the nfs-grace clone, not on the primitive"
 [[ $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='ha_vol_mnt']/@value)") == /run/gluster/shared_storage &&
     $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='state_dir']/@value)") == /var/lib/ganesha-sandbox/nfs ]]
 ok $? "nfs_setup: ha_vol_mnt and state_dir"
-[[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 1s &&
+[[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 500ms &&
     $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']//nvpair[@name='OCF_CHECK_LEVEL']/@value)") == 10 ]]
-ok $? "nfs-mon: monitor interval 1s with OCF_CHECK_LEVEL=10"
+ok $? "nfs-mon: monitor interval 500ms with OCF_CHECK_LEVEL=10"
 [[ $(q "string(//rsc_location[@rsc='nfs-grace-clone']/rule[@score='-INFINITY']/expression[@attribute='grace-active' and @operation='ne' and @value='1']/@id)") != "" ]]
 ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1"
 [[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY']/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]
 ok $? "a ganesha-active rule on each of the 3 groups"
 members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
-[[ $members == ' id="n2-nfs_block" id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
-ok $? "n2-group = nfs_block, cluster_ip-1, nfs_unblock in that order"
+[[ $members == ' id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
+ok $? "n2-group = cluster_ip-1, nfs_unblock in that order (no nfs_block by default)"
 [[ $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir/ &&
     $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='reset_local_on_unblock_stop']/@value)") == true &&
     $(q "count(//primitive[@id='n2-nfs_unblock']/operations/op[@timeout='60s'])") == 3 ]]
@@ -113,7 +113,7 @@ rc=0
 "$GHA" add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
 ok "$rc" "add n4 10.77.0.104"
 [[ $rc == 0 ]] || diag_file "$T/err"
-[[ $(q "count(//group[@id='n4-group']/primitive)") == 3 &&
+[[ $(q "count(//group[@id='n4-group']/primitive)") == 2 &&
     $(q "string(//primitive[@id='n4-cluster_ip-1']//nvpair[@name='ip']/@value)") == 10.77.0.104 &&
     $(q "string(//rsc_location[@rsc='n1-group' and @node='n1']/@score)") == 4000 &&
     $(q "string(//rsc_location[@rsc='n1-group' and @node='n4']/@score)") == 3000 &&

@@ -133,7 +133,7 @@ wait_for 90 "n2's VIP back home" bash -c "[[ \$('$SBX_TOOL' vip-node n2 2>/dev/n
 ok $? "ganesha back on n2: VIP fails back"
 x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 
-x crm_resource --fail -r n1-nfs_block -N n1 >/dev/null 2>&1 || true
+x crm_resource --fail -r n1-nfs_unblock -N n1 >/dev/null 2>&1 || true
 x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 rc=0
 gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
