@@ -6,6 +6,7 @@
 #define GOCF_RUN_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /*! Captured output is cut at this many bytes per stream. */
 #define RUN_OUTPUT_MAX (1024 * 1024)
@@ -41,5 +42,16 @@ void run_result_clear(struct run_result *result);
 
 /*! \brief Whether \p program can be found in PATH and executed. */
 int run_have_program(const char *program);
+
+/*!
+ * \brief Wait for a process that is not our child to exit (a pidfd: the
+ *        caller sleeps, nothing is polled).
+ *
+ * \param[in] pid       the process
+ * \param[in] deadline  absolute deadline (see deadline.h)
+ * \return 1 once it exited (or if it is already gone), 0 at the deadline,
+ *         -ENOSYS without pidfd support, another negative errno on failure
+ */
+int run_wait_exit(pid_t pid, int64_t deadline);
 
 #endif

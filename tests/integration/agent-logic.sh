@@ -57,7 +57,7 @@ mon() { # mon ACTION PIDFILE [VAR=VALUE...]
     shift 2
     INSTANCE=mon run_agent ganesha_mon "$action" CIB_file="$cib" \
         OCF_RESKEY_CRM_meta_on_node=node1 OCF_RESKEY_CRM_meta_interval=1000 \
-        OCF_RESKEY_pidfile="$pidfile" "$@"
+        OCF_RESKEY_watch_ms=0 OCF_RESKEY_pidfile="$pidfile" "$@"
 }
 mon_state() { # mon_state started alive released asserted-seconds-ago
     mkdir -p "$HA_RSCTMP"
@@ -186,6 +186,41 @@ attr_set node1 grace-ack-node2 1
 mon_state true true false 40
 mon monitor "$alive"
 check "a re-assertion leaves acks alone" test "$(attr_of node1 grace-ack-node2)" = 1
+
+# ---- ganesha_mon: the watch of a recurring monitor ------------------------
+"$work/ganesha.nfsd" 600 &
+watched=$!
+echo "$watched" >"$work/watched.pid"
+new_cib
+attr_set node1 grace-active 1
+attr_set node1 ganesha-active 1
+mon_state true true false 0
+t0=$(now_ms)
+mon monitor "$work/watched.pid" OCF_RESKEY_watch_ms=600 PATH=$no_programs
+t=$(($(now_ms) - t0))
+expect_rc 0 "a watching monitor of a live ganesha returns 0 without running anything"
+check "... after watching for watch_ms=600 ($t ms)" test "$t" -ge 550 -a "$t" -lt 5000
+t0=$(now_ms)
+mon monitor "$work/watched.pid" OCF_RESKEY_watch_ms=8000 OCF_RESKEY_CRM_meta_interval=0 PATH=$no_programs
+t=$(($(now_ms) - t0))
+expect_rc 0 "a probe returns 0"
+check "... and does not watch ($t ms)" test "$t" -lt 4000
+t0=$(now_ms)
+mon monitor "$work/watched.pid" OCF_RESKEY_watch_ms=10000 OCF_RESKEY_CRM_meta_timeout=5000 PATH=$no_programs
+t=$(($(now_ms) - t0))
+expect_rc 0 "a monitor whose timeout leaves no room for a release after a watch returns 0"
+check "... without watching ($t ms)" test "$t" -lt 4000
+(sleep 0.5 && kill "$watched") &
+t0=$(now_ms)
+mon monitor "$work/watched.pid" OCF_RESKEY_watch_ms=8000 HA_LOGFILE="$work/watch.log"
+t=$(($(now_ms) - t0))
+wait "$watched" 2>/dev/null
+expect_rc 0 "a death during the watch is handled by the same monitor, which returns 0"
+check "... soon after the death, not at the end of watch_ms ($t ms)" test "$t" -ge 400 -a "$t" -lt 6000
+check "... which released the node (both attributes deleted)" \
+    test "$(attr_of node1 grace-active)$(attr_of node1 ganesha-active)" = absentabsent
+check "... and logged that ganesha exited while watched" grep -q 'exited while watched' "$work/watch.log"
+check "... the state file says released" grep -q '^released=true' "$HA_RSCTMP/ganesha_mon-mon"
 
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
 mon_state true true false 40
