@@ -111,8 +111,8 @@ static const struct ocf_param mon_params[] = {
         .type = OCF_TYPE_INTEGER,
         .default_value = "400",
         .shortdesc = "how long a recurring monitor watches ganesha (ms)",
-        .longdesc = "After a recurring monitor found ganesha.nfsd alive and "
-                    "had nothing to publish, it keeps watching the process "
+        .longdesc = "After a recurring monitor found ganesha.nfsd alive (and "
+                    "published it if needed), it keeps watching the process "
                     "for up to this many milliseconds (a pidfd: the agent "
                     "sleeps, nothing is polled) and releases the node at "
                     "once if it exits. A death inside that window is acted "
