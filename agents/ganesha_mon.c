@@ -614,15 +614,14 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
                      char **ret_reason)
 {
     const char *pidfile = ocf_param(ctx, "pidfile");
-    int64_t keep_ms =
-        ocf_param_int(ctx, "grace_delay") * 1000 + MON_RESERVE_MS;
+    int64_t keep_ms = ocf_param_int(ctx, "grace_delay") * 1000 + MON_RESERVE_MS;
     int64_t watch_ms = MIN(ocf_param_int(ctx, "watch_ms"),
                            deadline_left_ms(ctx->deadline) - keep_ms);
     pid_t pid = 0;
     int r;
 
-    if (ctx->probe || ctx->interval_ms <= 0 || watch_ms <= 0 ||
-        !st->alive || st->released) {
+    if (ctx->probe || ctx->interval_ms <= 0 || watch_ms <= 0 || !st->alive ||
+        st->released) {
         return 0;
     }
     if (pidfile != NULL && pidfile[0] == '\0') {

@@ -12,10 +12,10 @@
 #define RUN_OUTPUT_MAX (1024 * 1024)
 
 struct run_result {
-    int exit_status;  /*!< exit status, or -1 if killed by a signal */
-    int term_signal;  /*!< signal that ended the child, or 0 */
-    char *out;        /*!< captured stdout, NUL-terminated, never NULL */
-    char *err;        /*!< captured stderr, NUL-terminated, never NULL */
+    int exit_status; /*!< exit status, or -1 if killed by a signal */
+    int term_signal; /*!< signal that ended the child, or 0 */
+    char *out;       /*!< captured stdout, NUL-terminated, never NULL */
+    char *err;       /*!< captured stderr, NUL-terminated, never NULL */
 };
 
 /*!
