@@ -232,17 +232,22 @@ static int64_t wall_now_s(void)
  * Is ganesha alive? 0 if so, else -errno with *ret_reason saying why not.
  * Level 10 adds a bounded D-Bus round trip so a hung daemon counts as dead.
  */
-static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
+/* The configured pid file, or NULL for the defaults (parameter empty). */
+static const char *mon_pidfile(const struct ocf_ctx *ctx)
 {
     const char *pidfile = ocf_param(ctx, "pidfile");
+
+    return pidfile != NULL && pidfile[0] != '\0' ? pidfile : NULL;
+}
+
+static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
+{
+    const char *pidfile = mon_pidfile(ctx);
     g_autofree char *why = NULL;
     bool in_grace = false;
     pid_t pid = 0;
     int r;
 
-    if (pidfile != NULL && pidfile[0] == '\0') {
-        pidfile = NULL;
-    }
     r = daemon_ganesha_pid(pidfile, &pid);
     if (r < 0) {
         *ret_reason =
@@ -613,7 +618,6 @@ static int mon_start(struct ocf_ctx *ctx)
 static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
                      char **ret_reason)
 {
-    const char *pidfile = ocf_param(ctx, "pidfile");
     int64_t keep_ms = ocf_param_int(ctx, "grace_delay") * 1000 + MON_RESERVE_MS;
     int64_t watch_ms = MIN(ocf_param_int(ctx, "watch_ms"),
                            deadline_left_ms(ctx->deadline) - keep_ms);
@@ -624,10 +628,7 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
         st->released) {
         return 0;
     }
-    if (pidfile != NULL && pidfile[0] == '\0') {
-        pidfile = NULL;
-    }
-    r = daemon_ganesha_pid(pidfile, &pid);
+    r = daemon_ganesha_pid(mon_pidfile(ctx), &pid);
     if (r == 0) {
         r = run_wait_exit(pid, deadline_in(watch_ms, ctx->deadline));
         if (r == 0) {
