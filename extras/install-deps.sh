@@ -20,7 +20,10 @@ RUNTIME_PKGS=(pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents
     nfs-ganesha nfs-ganesha-vfs dbus libnfs-utils iproute2 iptables procps
     psmisc util-linux strace)
 BENCH_PKGS=(python3-matplotlib)
-ALL_PKGS=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${BENCH_PKGS[@]}")
+# the sandbox's real NFS clients: Linux as a program (user-mode Linux) with
+# its NFS client modules; kmod for modprobe inside it
+CLIENT_PKGS=(user-mode-linux kmod)
+ALL_PKGS=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${BENCH_PKGS[@]}" "${CLIENT_PKGS[@]}")
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
