@@ -249,7 +249,9 @@ sbx_reset() {
     sbx_exec n1 crm_resource --cleanup >/dev/null 2>&1 || true
     sbx_q wait-idle 180 || return 1
     wait_until 60 "every VIP at home" all_vips_home || return 1
-    sbx plant-clients
+    # GOCF_NO_PLANT=1: no planted records (the real-client scenarios: a
+    # planted record never reclaims, so it holds every takeover's grace)
+    if [[ -n ${GOCF_NO_PLANT:-} ]]; then sbx unplant-clients; else sbx plant-clients; fi
     wait_until 60 "no ganesha in grace" no_grace_anywhere || return 1
     sbx_q wait-idle 60
 }
