@@ -24,11 +24,13 @@ declare -A params=(
     [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay pidfile watch_ms"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
+    [ganesha_handoff]="home_node recovery_root"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor validate-all meta-data"
     [ganesha_grace]="start stop monitor notify validate-all meta-data"
     [ganesha_nfsd]="start stop monitor validate-all meta-data"
+    [ganesha_handoff]="start stop monitor validate-all meta-data"
 )
 
 for agent in $AGENTS; do
@@ -69,7 +71,7 @@ for agent in $AGENTS; do
     check "pcs resource describe $ra succeeds" test $? -eq 0
     missing=
     for p in ${params[$agent]}; do
-        grep -qE "^ +$p:" <<<"$described" || missing+=" $p"
+        grep -qE "^ +$p( \(required\))?:" <<<"$described" || missing+=" $p"
     done
     if [[ -z $missing ]]; then
         ok "pcs resource describe $ra shows every parameter"
@@ -83,8 +85,11 @@ for agent in $AGENTS; do
         not_ok "pcs resource describe $ra shows a default monitor operation"
     fi
 
-    # validate-all through the cluster's own executor path
-    out=$(crm_resource --validate --class ocf --provider heartbeat --agent "$agent" 2>&1)
+    # validate-all through the cluster's own executor path (ganesha_handoff's
+    # home_node has no default)
+    required=()
+    [[ $agent == ganesha_handoff ]] && required=(--option home_node=n1)
+    out=$(crm_resource --validate --class ocf --provider heartbeat --agent "$agent" "${required[@]}" 2>&1)
     check "crm_resource --validate $ra with the defaults returns 0" test $? -eq 0
 done
 

@@ -110,6 +110,10 @@ check "after ganesha_nfsd's test run $state is the local directory again" \
 check "after ganesha_nfsd's test run no backup is left" \
     in_cluster test ! -e "$state.backup"
 
+# ---- ganesha_handoff of another node's VIP, no ganesha on this node ------
+in_cluster mkdir -p "$work/recov/peer/v4recov/10.0.0.9-(3:abc)"
+tester gocf-handoff ganesha_handoff -- -o home_node=peer -o recovery_root="$work/recov"
+
 # ---- ganesha_mon (and ganesha_grace) with a live ganesha ------------------
 if ! sh "$ganesha" usable 2>/dev/null; then
     ok "ocf-tester with a live ganesha # SKIP private-ganesha.sh cannot run here"

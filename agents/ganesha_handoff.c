@@ -1,0 +1,212 @@
+/*
+ * ganesha_handoff: the first member of a node's VIP group. When the group
+ * leaves a survivor to go home (failback), its stop runs after the address
+ * is gone from the survivor: it makes the local ganesha release the home
+ * node's NFSv4 clients, so that they can reclaim their locks at home.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "attr.h"
+#include "deadline.h"
+#include "grace.h"
+#include "log.h"
+#include "ocf.h"
+#include "params.h"
+#include "recovery.h"
+#include "state.h"
+
+#define HANDOFF_AGENT "ganesha_handoff"
+#define HANDOFF_VERSION "1.0.0"
+
+/* The record directories of ganesha's fs backend, current and previous. */
+static const char *const handoff_dirs[] = {"v4recov", "v4old", NULL};
+
+static int check_node_name(const char *value, char **ret_reason)
+{
+    if (!attr_name_valid(value)) {
+        *ret_reason =
+            g_strdup_printf("home_node \"%s\" is not a node name", value);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* ---- the agent's specification ----------------------------------------- */
+
+static const struct ocf_param handoff_params[] = {
+    {
+        .name = "home_node",
+        .type = OCF_TYPE_STRING,
+        .required = true,
+        .shortdesc = "home node of the VIP this group carries",
+        .longdesc = "The node whose VIP this group carries. When the group "
+                    "stops on another node, that node's ganesha releases the "
+                    "clients recorded under <recovery_root>/<home_node>.",
+        .check = check_node_name,
+    },
+    {
+        .name = "recovery_root",
+        .type = OCF_TYPE_STRING,
+        .default_value = "/var/lib/nfs/ganesha",
+        .shortdesc = "ganesha's RecoveryRoot",
+        .longdesc = "ganesha's NFSv4 RecoveryRoot (fs backend), where every "
+                    "other node's records are reachable as <recovery_root>/"
+                    "<node>/v4recov and v4old (ganesha-ha.sh links them).",
+        .check = params_check_path,
+    },
+    {.name = NULL},
+};
+
+static int handoff_start(struct ocf_ctx *ctx);
+static int handoff_stop(struct ocf_ctx *ctx);
+static int handoff_monitor(struct ocf_ctx *ctx);
+
+/* clang-format off */
+static const struct ocf_action handoff_actions[] = {
+    /* name           handler          timeout interval depth */
+    {"start",         handoff_start,   20,     0,       -1},
+    {"stop",          handoff_stop,    20,     0,       -1},
+    {"monitor",       handoff_monitor, 20,     10,      0},
+    {"validate-all",  NULL,            20,     0,       -1},
+    {"meta-data",     NULL,            20,     0,       -1},
+    {.name = NULL},
+};
+/* clang-format on */
+
+static const struct ocf_agent handoff_agent = {
+    .name = HANDOFF_AGENT,
+    .version = HANDOFF_VERSION,
+    .shortdesc = "Hands a VIP's NFSv4 clients back to their home node",
+    .longdesc =
+        "A pseudo-resource meant to be the first member of the group that "
+        "carries home_node's VIP, so that the group stops it after the address "
+        "and starts it before the address. Start and monitor only keep its "
+        "state. Stop on any node but home_node: for every client recorded under "
+        "<recovery_root>/<home_node>/v4recov and v4old, it calls the local "
+        "ganesha's org.ganesha.nfsd.admin.grace with \"2:<client owner>\" "
+        "(RELEASE_IP: enter grace and expire the clients whose owner "
+        "contains the argument), so that the survivor lets go of the locks "
+        "it took over and the clients can reclaim them at home. An owner "
+        "that is part of another recorded owner is skipped (the release "
+        "would hit both). Stop on home_node itself, or with no ganesha on the "
+        "bus, releases nothing. Stop always succeeds: a failed release is "
+        "logged, never a reason to fence.",
+    .params = handoff_params,
+    .actions = handoff_actions,
+};
+
+/* ---- actions ------------------------------------------------------------ */
+
+static int handoff_start(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *reason = NULL;
+    int r;
+
+    g_key_file_set_boolean(kf, "state", "started", TRUE);
+    r = state_write(key, kf);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return ocf_report(r, reason);
+}
+
+static int handoff_monitor(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
+
+    return state_exists(key) ? OCF_SUCCESS : OCF_NOT_RUNNING;
+}
+
+/* The owners recorded for node, and those of the local node's own records. */
+static void handoff_owners(const struct ocf_ctx *ctx, const char *node,
+                           GPtrArray *theirs, GPtrArray *ours)
+{
+    const char *root = ocf_param(ctx, "recovery_root");
+
+    for (int i = 0; handoff_dirs[i] != NULL; i++) {
+        g_autofree char *dir =
+            g_build_filename(root, node, handoff_dirs[i], NULL);
+        g_autofree char *own = g_build_filename(root, handoff_dirs[i], NULL);
+        int r = recovery_read_owners(dir, theirs);
+
+        if (r < 0 && r != -ENOENT) {
+            log_warn("cannot read %s's client records in %s: %s, ignoring",
+                     node, dir, g_strerror(-r));
+        }
+        (void)recovery_read_owners(own, ours);
+    }
+}
+
+static int handoff_stop(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
+    g_autofree char *local = NULL;
+    g_autofree char *why = NULL;
+    g_autoptr(GPtrArray) theirs = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) ours = g_ptr_array_new_with_free_func(g_free);
+    const char *node = ocf_param(ctx, "home_node");
+    guint released = 0;
+    int r;
+
+    (void)state_remove(key);
+    if (node == NULL || !attr_name_valid(node)) {
+        /* nothing identifies whose clients: nothing to release */
+        return OCF_SUCCESS;
+    }
+    r = attr_local_node_why(ctx->deadline, &local, &why);
+    if (r < 0) {
+        log_warn("stop: %s; releasing nothing", why);
+        return OCF_SUCCESS;
+    }
+    if (strcmp(local, node) == 0) {
+        return OCF_SUCCESS;
+    }
+    handoff_owners(ctx, node, theirs, ours);
+    for (guint i = 0; i < theirs->len; i++) {
+        const char *owner = g_ptr_array_index(theirs, i);
+        /* share what is left: one slow call must not starve the rest */
+        int64_t share = deadline_left_ms(ctx->deadline) / (theirs->len - i);
+        g_autofree char *arg = NULL;
+        g_autofree char *err = NULL;
+
+        if (recovery_owner_ambiguous(owner, ours) ||
+            recovery_owner_ambiguous(owner, theirs)) {
+            log_warn("not releasing %s's client \"%s\": its owner is part of "
+                     "another client's, which the release would hit too",
+                     node, owner);
+            continue;
+        }
+        arg = grace_arg(GRACE_EVENT_RELEASE_IP, owner);
+        r = grace_start(arg, deadline_in(share, ctx->deadline), &err);
+        if (r < 0) {
+            log_warn("grace(\"%s\") failed: %s; that client keeps its state "
+                     "here until its lease expires",
+                     arg, err != NULL ? err : g_strerror(-r));
+            if (r == -ECONNREFUSED || r == -EHOSTDOWN) {
+                break; /* no ganesha here: it holds nothing */
+            }
+            continue;
+        }
+        released++;
+    }
+    if (theirs->len > 0) {
+        log_notice("released %u of %u client(s) of %s for their home node",
+                   released, theirs->len, node);
+    }
+    return OCF_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+    return ocf_main(&handoff_agent, argc, argv);
+}
