@@ -17,7 +17,7 @@ SBX_TOOL=$HA_SRC_DIR/extras/sandbox/ganesha-sandbox
 for a in ganesha_mon ganesha_grace ganesha_nfsd; do
     [[ -x /usr/lib/ocf/resource.d/heartbeat/$a ]] || tap_skip_all "agent $a not installed"
 done
-if ip netns list 2>/dev/null | grep -q '^gocf-' || [[ -e ${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/nodes.conf ]]; then
+if ! "$SBX_TOOL" reap; then
     tap_skip_all "a sandbox is already up (in use by someone else?)"
 fi
 
