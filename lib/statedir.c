@@ -764,6 +764,13 @@ int statedir_restore(const char *state_dir, const char *mnt, char **ret_reason)
         return r;
     }
     r = sd_open(&sd, state_dir, mnt, ret_reason);
+    if (r == -ENOENT) {
+        /* no parent directory: nothing of ours can be there */
+        if (ret_reason != NULL) {
+            g_clear_pointer(ret_reason, g_free);
+        }
+        return 0;
+    }
     if (r < 0) {
         return r;
     }

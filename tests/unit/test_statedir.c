@@ -676,6 +676,17 @@ static void test_restore_missing_no_backup(void **state)
     assert_int_equal(kind(f->state_dir), 'd');
 }
 
+/* No parent directory at all: nothing of ours there, stop succeeds. */
+static void test_restore_no_parent(void **state)
+{
+    struct fixture *f = *state;
+    g_autofree char *deep = g_build_filename(f->top, "none", "nfs", NULL);
+    char *reason = NULL;
+
+    assert_int_equal(statedir_restore(deep, f->mnt, &reason), 0);
+    assert_null(reason);
+}
+
 static void test_restore_backup_not_dir(void **state)
 {
     struct fixture *f = *state;
@@ -1113,6 +1124,7 @@ int main(void)
         T(test_restore_leaves_foreign_link_alone),
         T(test_restore_after_interrupted_switch),
         T(test_restore_missing_no_backup),
+        T(test_restore_no_parent),
         T(test_restore_backup_not_dir),
         T(test_leftover_new_link_removed),
         T(test_check_results),
