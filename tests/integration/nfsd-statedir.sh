@@ -146,6 +146,10 @@ else
 fi
 expect_state "state=l:$target backup=d:local new=-" "... state_dir is our link, the local directory the backup"
 
+nfsd start
+expect 0 "" "a second start is a no-op that succeeds"
+expect_state "state=l:$target backup=d:local new=-" "... nothing changed"
+
 # ---- monitor ---------------------------------------------------------------
 nfsd monitor PATH=/nonexistent-gocf-path
 expect 0 "" "monitor: running (and no program run with on_node set)"
@@ -161,6 +165,15 @@ expect_state "state=d:local backup=- new=-" "... the local directory is back, wi
 mkdir -p "$target" "$elsewhere"
 nfsd monitor
 expect 7 "" "monitor after stop: not running (7)"
+
+nfsd stop
+expect 0 "" "a second stop succeeds"
+expect_state "state=d:local backup=- new=-" "... nothing changed"
+nfsd start OCF_RESKEY_node_dir=node2
+expect 0 "" "start with node_dir=node2: 0"
+expect_state "state=l:$elsewhere backup=d:local new=-" "... links to node2's directory"
+nfsd stop OCF_RESKEY_node_dir=node2
+expect_state "state=d:local backup=- new=-" "... and stop restores"
 
 # ---- links planted on the shared storage -----------------------------------
 mkdir -p "$work/evil/nfs"
