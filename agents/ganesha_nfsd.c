@@ -116,8 +116,9 @@ static const struct ocf_agent nfsd_agent = {
         "Start waits, within its timeout, until ha_vol_mnt is a mount point "
         "and this node's directory exists on it (at boot the shared storage "
         "is often mounted after Pacemaker starts); if they never come it "
-        "fails with 1 (OCF_ERR_GENERIC) and the reason, which does not ban "
-        "the clone from the node for good. A symlink or a file planted in "
+        "fails with 1 (OCF_ERR_GENERIC, a soft error) and the reason, not "
+        "with 2, a hard error after which Pacemaker never retries the clone "
+        "on the node. A symlink or a file planted in "
         "the path below ha_vol_mnt fails start at once (1). Start keeps what "
         "was at state_dir (a directory, or a symlink pointing outside "
         "ha_vol_mnt) as <state_dir>.backup: the link is built at the backup "
@@ -212,9 +213,8 @@ static int nfsd_start(struct ocf_ctx *ctx)
     }
     /*
      * Not mounted yet or not created yet: wait within start's timeout. If
-     * it never comes, 1: Pacemaker tries elsewhere and may come back here
-     * (failure-timeout, cleanup); 2 would ban the clone from this node
-     * until someone runs a cleanup.
+     * it never comes, 1 (soft): a failure-timeout brings the clone back
+     * here; 2 is a hard error, never retried on this node.
      */
     r = statedir_storage_wait(mnt, rel, ctx->deadline, &reason);
     if (r < 0) {
