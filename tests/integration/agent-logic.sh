@@ -4,8 +4,8 @@
 # crm_attribute and cibadmin, no cluster): the release order and the bounded
 # wait for grace acks, steady monitors that run no program, failback,
 # cluster failures, probes without side effects, grace start's wait and
-# monitor cache, (with a private ganesha) the notify grace calls + acks, and
-# ganesha_nfsd's switch of a temporary state directory.
+# monitor cache, and (with a private ganesha) the notify grace calls + acks.
+# ganesha_nfsd's state-directory switch: nfsd-statedir.sh.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -368,69 +368,5 @@ else
             "exit $rc" "stderr: $err"
     fi
 fi
-
-# ---- ganesha_nfsd: the state-directory switch ------------------------------
-nfsd() { # nfsd ACTION [VAR=VALUE...]
-    local action=$1
-    shift
-    INSTANCE=nfsd run_agent ganesha_nfsd "$action" OCF_RESKEY_CRM_meta_on_node=node1 \
-        OCF_RESKEY_ha_vol_mnt="$work/shared" OCF_RESKEY_state_dir="$work/var/nfs" "$@"
-}
-target=$work/shared/nfs-ganesha/node1/nfs
-mkdir -p "$work/var/nfs"
-touch "$work/var/nfs/local"
-nfsd start
-if ((rc == 2 && reasons == 1)) && grep -q 'shared storage' <<<"$err"; then
-    ok "nfsd start without the shared storage: 2 (local error) naming it"
-else
-    not_ok "nfsd start without the shared storage: 2 (local error) naming it" \
-        "exit $rc, $reasons reasons" "stderr: $err"
-fi
-mkdir -p "$work/shared/nfs-ganesha"
-nfsd start
-if ((rc == 2 && reasons == 1)) && grep -q "node's directory" <<<"$err"; then
-    ok "nfsd start without this node's directory: 2 naming it"
-else
-    not_ok "nfsd start without this node's directory: 2 naming it" \
-        "exit $rc, $reasons reasons" "stderr: $err"
-fi
-mkdir -p "$target" "$work/shared/nfs-ganesha/node2/nfs"
-nfsd start
-expect_rc 0 "nfsd start switches the state directory"
-check "... to a link to exactly this node's directory" \
-    test "$(readlink "$work/var/nfs")" = "$target"
-check "... keeping the local directory as the backup" test -e "$work/var/nfs.backup/local"
-nfsd start
-expect_rc 0 "a second nfsd start is a no-op that succeeds"
-nfsd monitor PATH=$no_programs
-expect_rc 0 "nfsd monitor: running (no program run with on_node set)"
-ln -sfn "$work/shared/nfs-ganesha/node2/nfs" "$work/var/nfs"
-nfsd monitor
-expect_rc 7 "nfsd monitor: a link to another node's directory is not running"
-nfsd start
-check "nfsd start replaces a link to elsewhere" test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$target"
-nfsd stop
-expect_rc 0 "nfsd stop restores the local directory"
-check "... with its content, no backup left" \
-    test -d "$work/var/nfs" -a ! -L "$work/var/nfs" -a -e "$work/var/nfs/local" -a ! -e "$work/var/nfs.backup"
-nfsd stop
-expect_rc 0 "a second nfsd stop succeeds"
-nfsd monitor
-expect_rc 7 "nfsd monitor after stop: 7"
-mkdir -p "$work/var/nfs.backup"
-touch "$work/var/nfs.backup/older"
-nfsd start
-if ((rc != 0 && rc != 7 && reasons == 1)) && [[ -d $work/var/nfs && ! -L $work/var/nfs ]] &&
-    [[ -e $work/var/nfs/local && -e $work/var/nfs.backup/older && ! -e $work/var/nfs.backup/nfs ]]; then
-    ok "a leftover backup next to a real directory: refused ($rc), nothing changed, nothing nested"
-else
-    not_ok "a leftover backup next to a real directory: refused, nothing changed, nothing nested" \
-        "exit $rc, $reasons reasons" "stderr: $err" "$(ls -la "$work/var" "$work/var/nfs.backup")"
-fi
-rm -rf "$work/var/nfs.backup"
-nfsd start OCF_RESKEY_node_dir=node2
-check "node_dir=node2 links to node2's directory" \
-    test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$work/shared/nfs-ganesha/node2/nfs"
-nfsd stop OCF_RESKEY_node_dir=node2
 
 done_testing
