@@ -1,6 +1,7 @@
 /*
  * run: run an external program from an argv (never a shell), with a
- * deadline, capturing stdout and stderr; the child is killed at the deadline.
+ * deadline, capturing stdout and stderr; the child is killed at the deadline
+ * and dies with the caller.
  */
 #ifndef GOCF_RUN_H
 #define GOCF_RUN_H
@@ -21,7 +22,11 @@ struct run_result {
 /*!
  * \brief Run \p argv[0] (searched in PATH) with \p argv, wait for it.
  *
- * stdin is /dev/null. When OCF_TESTER_FAIL_HAVE_BINARY=1 is set, every
+ * stdin is /dev/null. The child stays in the caller's process group and
+ * gets SIGKILL when the caller dies (PR_SET_PDEATHSIG), so a tool never
+ * outlives the operation that started it (pacemaker-execd kills a timed-out
+ * operation's process group). At the deadline the child itself is killed:
+ * the tools run here start no children of their own. When OCF_TESTER_FAIL_HAVE_BINARY=1 is set, every
  * program counts as missing (-ENOENT), as ocf-shellfuncs' have_binary does.
  * Every command is logged at debug level (OCF_TRACE_RA: at info).
  *
