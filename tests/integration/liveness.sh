@@ -155,7 +155,7 @@ real=$(command -v crm_attribute)
 cat >"$stubs/crm_attribute" <<EOF
 #!/bin/sh
 echo \$\$ >"$work/stub.pid.tmp" && mv "$work/stub.pid.tmp" "$work/stub.pid"
-sleep 3
+sleep 5
 exec "$real" "\$@"
 EOF
 chmod +x "$stubs/crm_attribute"
@@ -178,10 +178,11 @@ if wait_for 10 "the agent runs the slow crm_attribute" test -s "$work/stub.pid";
     t0=$(date +%s)
     kill -KILL -- "-$pgid"
     gone() { [[ ! -d /proc/$stub_pid ]] || grep -q '^State:.*Z' "/proc/$stub_pid/status"; }
-    wait_for 5 "killing the agent's process group kills the spawned crm_attribute" gone
+    # sooner than the stub's own 5 s: it was killed, it did not just finish
+    wait_for 2 "killing the agent's process group kills the spawned crm_attribute" gone
     stub_pid=
-    # the stub would have written 3 s after it started: wait past that
-    while (($(date +%s) - t0 < 5)); do sleep 0.2; done
+    # the stub would have written 5 s after it started: wait past that
+    while (($(date +%s) - t0 < 7)); do sleep 0.2; done
     check "... and its write never lands (lv-grace absent)" attr_is lv-grace absent
 fi
 wait "$runner" 2>/dev/null
