@@ -128,6 +128,31 @@ t=$(($(now_ms) - t0))
 expect_rc 0 "without an ack the release still returns 0"
 check "it waited grace_delay=2 s and no longer ($t ms)" test "$t" -ge 1900 -a "$t" -lt 6000
 check "ganesha-active is deleted at the bound" test "$(attr_of node1 ganesha-active)" = absent
+
+# ---- ganesha_mon: a slow CIB read cannot stretch the ack wait -----------
+# fault injection: the release's first cibadmin query is quick, every later
+# one (the ack wait's) takes 10 s; the wait must still end at grace_delay
+mkdir -p "$work/slowcib"
+cat >"$work/slowcib/cibadmin" <<EOF
+#!/bin/sh
+if [ -e "$work/slowcib/called" ]; then sleep 10; fi
+touch "$work/slowcib/called"
+exec "$(command -v cibadmin)" "\$@"
+EOF
+chmod +x "$work/slowcib/cibadmin"
+rm -f "$work/slowcib/called"
+new_cib
+attr_set node1 grace-active 1
+attr_set node1 ganesha-active 1
+attr_set node2 grace-active 1
+mon_state true true false 0
+t0=$(now_ms)
+mon monitor "$dead" OCF_RESKEY_grace_delay=1 OCF_RESKEY_CRM_meta_timeout=20000 \
+    PATH="$work/slowcib:$PATH"
+t=$(($(now_ms) - t0))
+expect_rc 0 "a release whose ack reads hang returns 0"
+check "... after grace_delay=1 s, not after the 10 s read ($t ms)" test "$t" -lt 4000
+check "... and deletes ganesha-active" test "$(attr_of node1 ganesha-active)" = absent
 check "the warning names node2 as not confirmed" grep -q 'no grace confirmation.*node2' "$work/mon.log"
 
 # the action's deadline bounds the wait too (grace_delay 600, timeout 4 s)
