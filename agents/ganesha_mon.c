@@ -21,7 +21,6 @@
 #include "log.h"
 #include "ocf.h"
 #include "params.h"
-#include "run.h"
 #include "state.h"
 
 #define MON_AGENT "ganesha_mon"

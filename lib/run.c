@@ -497,20 +497,3 @@ out_close_pipes:
 out:
     return rc;
 }
-
-int run_wait_exit(pid_t pid, int64_t deadline)
-{
-    struct pollfd pfd = {.events = POLLIN};
-    int rc;
-
-    pfd.fd = open_pidfd(pid);
-    if (pfd.fd < 0) {
-        return errno == ESRCH ? 1 : -errno;
-    }
-    do {
-        rc = poll(&pfd, 1, poll_timeout(deadline));
-    } while (rc < 0 && errno == EINTR && !deadline_passed(deadline));
-    rc = rc > 0 ? 1 : (rc == 0 || errno == EINTR) ? 0 : -errno;
-    close(pfd.fd);
-    return rc;
-}
