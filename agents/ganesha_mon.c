@@ -683,6 +683,10 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         st->asserted = now;
     } else {
         if (st->released) {
+            if (st->unanswered != unanswered) {
+                /* a hung ganesha died: its count starts afresh */
+                (void)mon_state_save(ctx, st);
+            }
             mon_recheck_released(ctx, st, now);
             return 0;
         }
