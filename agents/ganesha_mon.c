@@ -104,8 +104,10 @@ static const struct ocf_param mon_params[] = {
         .longdesc = "Absolute path of ganesha.nfsd's pid file. Empty: the "
                     "first that exists of /run/ganesha/ganesha.pid, "
                     "/var/run/ganesha.pid and /var/run/ganesha.nfsd.pid. The "
-                    "process it names must be ganesha.nfsd to count as "
-                    "alive.",
+                    "process holding its lock (ganesha 4.x holds one), else "
+                    "the pid on its first line (later lines are stale: "
+                    "ganesha does not truncate the file), must be "
+                    "ganesha.nfsd to count as alive.",
         .check = check_pidfile,
     },
     {
