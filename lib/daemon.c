@@ -19,15 +19,12 @@
 
 #include <poll.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#ifdef HAVE_PIDFD_OPEN
-#include <sys/pidfd.h>
-#endif
 
 #include <glib.h>
 
 #include "deadline.h"
 #include "log.h"
+#include "run.h"
 
 /* Longest name the kernel keeps in /proc/<pid>/comm (TASK_COMM_LEN - 1). */
 #define DAEMON_COMM_MAX 15
@@ -215,18 +212,6 @@ int daemon_pid_is(pid_t pid, const char *name)
     return exe_matches(pid, name);
 }
 
-static int open_pidfd(pid_t pid)
-{
-#if defined(HAVE_PIDFD_OPEN)
-    return pidfd_open(pid, 0);
-#elif defined(SYS_pidfd_open)
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 /*
  * The pid of the process holding a write-conflicting lock on \p fd (ganesha
  * 4.x holds a POSIX write lock on its pid file while it runs), 0 if there
@@ -368,7 +353,7 @@ int daemon_ganesha_find(const char *pidfile, pid_t *ret_pid, int *ret_pidfd,
         goto out;
     }
     /* Pin the process first: what /proc says next is about this one. */
-    pidfd = open_pidfd(pid);
+    pidfd = run_pidfd_open(pid);
     if (pidfd < 0 && errno == ESRCH) {
         reason = g_strdup_printf("pid %ld from %s is gone", (long)pid, path);
         rc = -ESRCH;

@@ -121,7 +121,7 @@ static int spawn_errno(int err)
     }
 }
 
-static int open_pidfd(pid_t pid)
+int run_pidfd_open(pid_t pid)
 {
 #if defined(HAVE_PIDFD_OPEN)
     return pidfd_open(pid, 0);
@@ -446,7 +446,7 @@ int run_argv(const char *const *argv, int64_t deadline,
         fcntl(streams[i].fd, F_SETFL,
               fcntl(streams[i].fd, F_GETFL) | O_NONBLOCK);
     }
-    pidfd = open_pidfd(pid);
+    pidfd = run_pidfd_open(pid);
 
     rc = wait_child(pid, pidfd, streams, deadline, &status);
     if (rc < 0) {

@@ -46,6 +46,12 @@ int run_argv(const char *const *argv, int64_t deadline,
 /*! \brief Free what run_argv() put in \p result. NULL-safe. */
 void run_result_clear(struct run_result *result);
 
+/*!
+ * \brief A pidfd for \p pid (pidfd_open(2), or its raw syscall).
+ * \return the descriptor, or -1 with errno set (ENOSYS where unsupported)
+ */
+int run_pidfd_open(pid_t pid);
+
 /*! \brief Whether \p program can be found in PATH and executed. */
 int run_have_program(const char *program);
 
