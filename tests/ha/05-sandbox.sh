@@ -88,8 +88,8 @@ ok "$rc" "setup on the running cluster ($((SECONDS - time_start))s)"
 [[ $rc == 0 ]] || diag_file "$T/err"
 mon >"$T/mon.xml"
 n_started=$(xmllint --xpath 'count(//group/resource[@role="Started"])' "$T/mon.xml")
-[[ $n_started == 6 && $(xmllint --xpath 'count(//group/resource[contains(@id, "-nfs_block")])' "$T/mon.xml") == 0 ]]
-ok $? "the 6 group members (address, nfs_unblock per node; no nfs_block) are started ($n_started)"
+[[ $n_started == 9 && $(xmllint --xpath 'count(//group/resource[contains(@id, "-nfs_block")])' "$T/mon.xml") == 0 ]]
+ok $? "the 9 group members (handoff, address, nfs_unblock per node; no nfs_block) are started ($n_started)"
 [[ $(xmllint --xpath 'count(//clone[@id="nfs_setup-clone" or @id="nfs-mon-clone" or @id="nfs-grace-clone"]/resource[@role="Started"])' "$T/mon.xml") == 9 ]]
 ok $? "the 3 clones run on n1..n3 (9 instances), not on the unconfigured n4"
 [[ $(vip_on n1) == n1 && $(vip_on n2) == n2 && $(vip_on n3) == n3 ]]
