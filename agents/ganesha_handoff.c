@@ -2,7 +2,9 @@
  * ganesha_handoff: the first member of a node's VIP group. When the group
  * leaves a survivor to go home (failback), its stop runs after the address
  * is gone from the survivor: it makes the local ganesha release the home
- * node's NFSv4 clients, so that they can reclaim their locks at home.
+ * node's NFSv4 clients, so that they can reclaim their locks at home. Its
+ * start at home, right before the address, restarts the home ganesha's
+ * grace, so that the clients' reclaim window opens with the address.
  */
 #include "config.h"
 
@@ -24,6 +26,9 @@
 
 #define HANDOFF_AGENT "ganesha_handoff"
 #define HANDOFF_VERSION "1.0.0"
+
+/* Longest wait for the home ganesha's answer to the grace call on start. */
+#define HANDOFF_GRACE_WAIT_MS 5000
 
 /* The record directories of ganesha's fs backend, current and previous. */
 static const char *const handoff_dirs[] = {"v4recov", "v4old", NULL};
@@ -61,6 +66,24 @@ static const struct ocf_param handoff_params[] = {
                     "<node>/v4recov and v4old (ganesha-ha.sh links them).",
         .check = params_check_path,
     },
+    {
+        .name = "restart_grace",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "true",
+        .shortdesc = "restart the home ganesha's grace on start",
+        .longdesc =
+            "On start on home_node (the address comes up right after), call "
+            "the local ganesha's org.ganesha.nfsd.admin.grace with "
+            "\"0:<home_node>\" (just grace: no record is loaded or "
+            "released), which enters grace, or restarts the grace timer if "
+            "ganesha is still in grace, so that the clients coming back with "
+            "the address have a whole Grace_Period to reclaim, measured from "
+            "the address's arrival instead of ganesha's start. Ganesha keeps "
+            "the list of clients it may take reclaims from after a grace "
+            "ends; a restarted grace lifts early (NLM off) once they all "
+            "sent RECLAIM_COMPLETE. A grace call that fails or gets no "
+            "answer within 5 s is logged and the start still succeeds.",
+    },
     {.name = NULL},
 };
 
@@ -87,8 +110,13 @@ static const struct ocf_agent handoff_agent = {
     .longdesc =
         "A pseudo-resource meant to be the first member of the group that "
         "carries home_node's VIP, so that the group stops it after the address "
-        "and starts it before the address. Start and monitor only keep its "
-        "state. Stop on any node but home_node: for every client recorded "
+        "and starts it before the address. Start on home_node (failback, or "
+        "the group's first start) puts the local ganesha into grace, or "
+        "restarts its grace timer, right before the address comes up "
+        "(restart_grace), so that the home node's clients, which reconnect "
+        "only once the address is there, reclaim within Grace_Period of its "
+        "arrival; start elsewhere, and monitor, only keep its state. "
+        "Stop on any node but home_node: for every client recorded "
         "under "
         "<recovery_root>/<home_node>/v4recov and v4old, it calls the local "
         "ganesha's org.ganesha.nfsd.admin.grace with \"2:<client owner>\" "
@@ -105,6 +133,50 @@ static const struct ocf_agent handoff_agent = {
 
 /* ---- actions ------------------------------------------------------------ */
 
+/*
+ * At home, the address comes up right after this start. The home ganesha
+ * began its grace when it started, which on failback is the cluster's
+ * reaction time (ganesha_mon's monitor, the group's stop on the survivor)
+ * before the address arrives; its clients can only reclaim once the address
+ * is here, so the grace is restarted now. Best effort: a ganesha that does
+ * not answer does not fail the start (its monitor judges its health).
+ */
+static void handoff_restart_grace(struct ocf_ctx *ctx)
+{
+    const char *node = ocf_param(ctx, "home_node");
+    g_autofree char *local = NULL;
+    g_autofree char *why = NULL;
+    g_autofree char *arg = NULL;
+    g_autofree char *err = NULL;
+    int64_t limit;
+    int r;
+
+    if (!ocf_param_bool(ctx, "restart_grace") || node == NULL) {
+        return;
+    }
+    r = attr_local_node_why(ctx->deadline, &local, &why);
+    if (r < 0) {
+        log_warn("start: %s; grace not restarted", why);
+        return;
+    }
+    if (strcmp(local, node) != 0) {
+        return;
+    }
+    /* leave at least half of the action's time for the rest of the start */
+    limit = deadline_in(HANDOFF_GRACE_WAIT_MS, ctx->deadline);
+    limit = deadline_in(deadline_left_ms(ctx->deadline) / 2, limit);
+    arg = grace_arg(GRACE_EVENT_JUST_GRACE, node);
+    r = grace_start(arg, limit, &err);
+    if (r < 0) {
+        log_warn("grace(\"%s\") failed: %s; the home node's clients "
+                 "reclaim within what is left of ganesha's own grace, "
+                 "ignoring",
+                 arg, err != NULL ? err : g_strerror(-r));
+        return;
+    }
+    log_notice("grace restarted for the clients of %s's address", node);
+}
+
 static int handoff_start(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
@@ -117,8 +189,10 @@ static int handoff_start(struct ocf_ctx *ctx)
     if (r < 0) {
         reason =
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+        return ocf_report(r, reason);
     }
-    return ocf_report(r, reason);
+    handoff_restart_grace(ctx);
+    return OCF_SUCCESS;
 }
 
 static int handoff_monitor(struct ocf_ctx *ctx)

@@ -97,6 +97,11 @@ for action in "${actions[@]}"; do
                 "$p=$(printf %q "${v:0:40}") is refused" "OCF_RESKEY_$p=$v"
         done
     done
+    for v in maybe 2 "yes please" " true" $'true\n'; do
+        want_in_reason=restart_grace expect ganesha_handoff "$action" 6 \
+            "restart_grace=$(printf %q "$v") is refused" \
+            OCF_RESKEY_home_node=n1 "OCF_RESKEY_restart_grace=$v"
+    done
     for v in "${bad_names[@]}" .hidden ..; do
         want_in_reason=node_dir expect ganesha_nfsd "$action" 6 \
             "node_dir=$(printf %q "${v:0:40}") is refused" "OCF_RESKEY_node_dir=$v"
@@ -129,7 +134,7 @@ for agent in $AGENTS; do
     # (ganesha_handoff's home_node is required: it gets a value)
     run_agent "$agent" validate-all "${nowhere[@]}" OCF_RESKEY_grace_delay= \
         OCF_RESKEY_grace_active= OCF_RESKEY_state_dir= OCF_RESKEY_pidfile= \
-        OCF_RESKEY_home_node=n1 OCF_RESKEY_recovery_root=
+        OCF_RESKEY_home_node=n1 OCF_RESKEY_recovery_root= OCF_RESKEY_restart_grace=
     if ((rc == 0 && reasons == 0)); then
         ok "$agent validate-all: empty values take the defaults"
     else

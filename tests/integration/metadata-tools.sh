@@ -24,7 +24,7 @@ declare -A params=(
     [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay hung_probes pidfile watch_ms"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
-    [ganesha_handoff]="home_node recovery_root"
+    [ganesha_handoff]="home_node recovery_root restart_grace"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor validate-all meta-data"

@@ -117,6 +117,10 @@ check "after ganesha_nfsd's test run no backup is left" \
 # ---- ganesha_handoff of another node's VIP, no ganesha on this node ------
 in_cluster mkdir -p "$work/recov/peer/v4recov/10.0.0.9-(3:abc)"
 tester gocf-handoff ganesha_handoff -- -o home_node=peer -o recovery_root="$work/recov"
+# ---- ganesha_handoff of this node's own VIP, no ganesha on this node -----
+# its start asks the local ganesha for grace (restart_grace): no ganesha on
+# the bus must not fail the start
+tester gocf-handoff-home ganesha_handoff -- -o home_node="$node" -o recovery_root="$work/recov"
 
 # ---- ganesha_mon (and ganesha_grace) with a live ganesha ------------------
 if ! sh "$ganesha" usable 2>/dev/null; then
@@ -149,6 +153,48 @@ else
         in_cluster crm_attribute -N "$node" -n grace-active -v 1 -l reboot
         tester gocf-grace-live ganesha_grace "$bus" --
         in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
+
+        # ganesha_handoff at home: its start puts the local ganesha into
+        # grace again (restart_grace), measured from the address's arrival
+        handoff_hand() { # handoff_hand ACTION [ENV...]
+            local action=$1
+            shift
+            in_cluster env HA_LOGFACILITY=none HA_LOGFILE="$log" \
+                HA_RSCTMP="$work/rsctmp" "$bus" OCF_RESOURCE_INSTANCE=gocf-handoff-hand \
+                OCF_RESKEY_home_node="$node" OCF_RESKEY_recovery_root="$work/recov" \
+                OCF_RESKEY_CRM_meta_timeout=20000 "$@" "$AGENT_DIR/ganesha_handoff" "$action"
+        }
+        graces() { grep -c 'NFS Server Now IN GRACE' "$ganesha_dir/ganesha.log"; }
+        graces_above() { (($(graces) > $1)); }
+        poll_ok() { # poll_ok TENTHS CMD...: CMD succeeds within TENTHS/10 s
+            local n=$1
+            shift
+            while ((n-- > 0)); do "$@" && return 0; sleep 0.1; done
+            return 1
+        }
+        before=$(graces)
+        handoff_hand start
+        check "ganesha_handoff start at home with a live ganesha returns 0" test $? -eq 0
+        check "... and the local ganesha entered grace again (grace \"0:$node\")" \
+            poll_ok 50 graces_above "$before"
+        handoff_hand stop
+        before=$(graces)
+        handoff_hand start OCF_RESKEY_restart_grace=false
+        check "ganesha_handoff start with restart_grace=false returns 0" test $? -eq 0
+        sleep 1
+        check "... and leaves ganesha's grace alone" test "$(graces)" -eq "$before"
+        handoff_hand stop
+        # a ganesha that does not answer (stopped) does not fail the start,
+        # and the start does not wait past its bound
+        gpid=$(cat "$pidfile")
+        kill -STOP "$gpid"
+        t0=$SECONDS
+        handoff_hand start
+        rc=$?
+        kill -CONT "$gpid"
+        check "ganesha_handoff start at home with a hung ganesha returns 0" test "$rc" -eq 0
+        check "... within 10 s (took $((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 10
+        handoff_hand stop
     else
         not_ok "a private ganesha runs in the cluster's namespace" "$started" \
             "$(tail -5 "$ganesha_dir/ganesha.log" 2>/dev/null)"
