@@ -66,7 +66,7 @@ cp "$C/ganesha-ha.conf" "$T/conf.orig"
 e0=$(epoch)
 all_refused=0
 # shellcheck disable=SC2016 # literal $(...) on purpose
-for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n4=10.77.0.104' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
+for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n1=fe80::101' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
     cp "$T/conf.orig" "$C/ganesha-ha.conf"
     grep -v "^${bad%%=*}=" "$T/conf.orig" >"$C/ganesha-ha.conf" || true
     printf '%s\n' "$bad" >>"$C/ganesha-ha.conf"
