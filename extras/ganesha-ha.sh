@@ -63,8 +63,13 @@
 #    node that is not a member yet; delete runs "pcs cluster node remove"
 #    unless --keep-node (a failure there is only a warning). Neither starts
 #    or stops nfs-ganesha itself (upstream's manage_service): start ganesha
-#    on a new node before "add". --setup-ganesha-conf-files and the SELinux
-#    boolean toggling are not implemented.
+#    on a new node before "add". The SELinux boolean toggling is not
+#    implemented.
+#  * --setup-ganesha-conf-files <HA_CONFDIR> yes|no (glusterd's enable and
+#    disable): yes links ganesha's config to HA_CONFDIR/ganesha.conf, keeping
+#    a local regular file as <file>.ganesha-ha.orig (upstream deleted it);
+#    no replaces the link by a copy without the export %include lines, and
+#    leaves a regular file alone.
 #  * teardown disables the HA resources, waits until they are stopped (so
 #    nfs_setup's stop restores the state dir on every node), then deletes
 #    them; it destroys the cluster only if setup created it (marker) or with
@@ -74,11 +79,23 @@
 #    %include "*.conf" lines from HA_CONFDIR/ganesha.conf (backup kept);
 #    removes corosync.conf and the CIB files only for a cluster setup created
 #    and that is not running here. It never touches /etc/cluster.
-#  * status: one crm_mon XML call; exit 0 HEALTHY (all configured nodes
-#    online, every group complete on its home node, no failure), 1 FAILOVER
-#    (a group away from home or a node offline, but every VIP running),
-#    2 BAD (a VIP/group member not running, a missing group, nfs_setup or
-#    nfs-mon not running on an online node, failed actions), 3 unknown.
+#  * status: one crm_mon XML call; exit 0 like upstream, or with
+#    --exit-codes: 0 HEALTHY (all configured nodes online, every group
+#    complete on its home node, no failure), 1 FAILOVER (a group away from
+#    home or a node offline, but every VIP running), 2 BAD (a VIP/group
+#    member not running, a missing group, nfs_setup or nfs-mon not running on
+#    an online node, failed actions), 3 unknown.
+#  * Fencing: HA_FENCING=yes on a cluster that fences but has no fencing
+#    device is refused before any push. The properties setup changes
+#    (no-quorum-policy, stonith-enabled) are recorded with their old values
+#    in HA_CONFDIR/.ganesha-ha-properties and restored by teardown.
+#  * Nothing destructive follows a failed query: delete keeps a node's state
+#    directory and cleanup changes nothing when crm_mon fails while the stack
+#    runs.
+#  * VIPs may be IPv6 (IPaddr2, /128; such a group has no nfs_unblock, since
+#    portblock drives iptables only). A VIP_<name> line for a node not in
+#    HA_CLUSTER_NODES is a warning naming the line (upstream's add/delete
+#    left such lines), not an error.
 #    ganesha's grace state is read (get_grace over D-Bus) on the local node
 #    only.
 #  * refresh-config: UpdateExport over D-Bus on every configured node; the
@@ -94,6 +111,9 @@
 
 set -euo pipefail
 umask 022
+# every character class ([[:alpha:]], [a-z], ${x,,}) and every tool's output
+# in the C locale, whatever the caller's
+export LC_ALL=C
 
 PROG=ganesha-ha.sh
 readonly CONF_NAME=ganesha-ha.conf
@@ -113,6 +133,7 @@ SUBCMD=""
 DRY_RUN=0
 FORCE_DESTROY=""          # "", yes (--destroy-cluster), no (--keep-cluster)
 KEEP_NODE=0               # delete: --keep-node: leave cluster membership alone
+EXIT_CODES=0              # status: --exit-codes: 0/1/2/3 (upstream: always 0)
 WAIT_S=${GANESHA_HA_WAIT:-120}
 QUERY_TIMEOUT=20
 
@@ -171,13 +192,19 @@ Commands (a leading "--" is accepted: "--setup" = "setup"):
                                    [--destroy-cluster|--keep-cluster]
   add <HA_CONFDIR> <node> <vip>    add a node and its VIP
   delete <HA_CONFDIR> <node>       remove a node and its VIP [--keep-node]
-  status <HA_CONFDIR>              health report; exit 0 HEALTHY,
-                                   1 FAILOVER, 2 BAD, 3 unknown/error
+  status <HA_CONFDIR>              health report ("Cluster HA Status:" line);
+                                   exit 0 (upstream), or with --exit-codes:
+                                   0 HEALTHY, 1 FAILOVER, 2 BAD, 3 unknown
   refresh-config <HA_CONFDIR> <export>
                                    UpdateExport <HA_CONFDIR>/exports/export.<export>.conf
                                    on every configured node
   cleanup <HA_CONFDIR>             local clean-up after teardown
   check-config <HA_CONFDIR>        parse the configuration and print it
+  setup-ganesha-conf-files <HA_CONFDIR> yes|no
+                                   (glusterd's "nfs-ganesha enable|disable")
+                                   yes: ganesha's config becomes a link to
+                                   <HA_CONFDIR>/ganesha.conf; no: a local copy
+                                   of it without the export %include lines
   help                             this text
 
 Options:
@@ -185,13 +212,18 @@ Options:
                    instead of running them; reads still happen
   --destroy-cluster / --keep-cluster (teardown)
   --keep-node      (delete) do not run "pcs cluster node remove"
+  --exit-codes     (status) exit 0/1/2/3 by the health found
 
 The configuration is <HA_CONFDIR>/$CONF_NAME (see ganesha-ha.conf.sample).
 Environment: GANESHA_HA_WAIT (bound of every wait, seconds, default 120),
 GANESHA_HA_REMOTE_EXEC (remote command runner for refresh-config, called as
 "<runner words> <node> <argv...>"; default ssh with $SECRET_PEM).
+GANESHA_CONF (ganesha's configuration file for setup-ganesha-conf-files;
+default: CONFFILE or "-f" in OPTIONS of /etc/sysconfig/ganesha,
+/etc/conf.d/ganesha, /etc/default/ganesha or /etc/default/nfs-ganesha, else
+/etc/ganesha/ganesha.conf).
 Exit codes: 0 success, 1 failure, 2 usage or configuration error
-(status: 0 HEALTHY, 1 FAILOVER, 2 BAD, 3 status unknown).
+(status --exit-codes: 0 HEALTHY, 1 FAILOVER, 2 BAD, 3 status unknown).
 EOF
 }
 
@@ -313,16 +345,55 @@ parse_value() {
     return 1
 }
 
+# A unicast IPv4 address. A last octet of 0 or 255 is a host address in a
+# wider subnet (10.1.0.255 in a /16), and the VIP itself is a /32.
 valid_ipv4() {
     local ip=$1 o
     local re='^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$'
     [[ $ip =~ $re ]] || return 1
     for o in "${BASH_REMATCH[@]:1}"; do ((o <= 255)) || return 1; done
-    local first=${BASH_REMATCH[1]} last=${BASH_REMATCH[4]}
+    local first=${BASH_REMATCH[1]}
     ((first >= 1 && first <= 223 && first != 127)) || return 1
-    ((last != 0 && last != 255)) || return 1
     return 0
 }
+
+# A global or unique-local unicast IPv6 address, written the usual way (hex
+# groups, at most one "::"; no zone, no prefix, no embedded IPv4). Loopback,
+# unspecified, link-local and multicast are refused: a floating address must
+# be routable to its clients from any node.
+valid_ipv6() {
+    local ip=${1,,} head tail g i
+    [[ $ip =~ ^[0-9a-f:]{2,39}$ && $ip == *:* ]] || return 1
+    local -a hg=() tg=() all=()
+    if [[ $ip == *::* ]]; then
+        head=${ip%%::*}
+        tail=${ip#*::}
+        [[ $tail != *::* && $head != :* && $head != *: && $tail != :* && $tail != *: ]] || return 1
+        [[ -z $head ]] || IFS=: read -r -a hg <<<"$head"
+        [[ -z $tail ]] || IFS=: read -r -a tg <<<"$tail"
+        ((${#hg[@]} + ${#tg[@]} <= 7)) || return 1
+        all=("${hg[@]}")
+        for ((i = ${#hg[@]} + ${#tg[@]}; i < 8; i++)); do all+=(0); done
+        all+=("${tg[@]}")
+    else
+        [[ $ip != :* && $ip != *: ]] || return 1
+        IFS=: read -r -a all <<<"$ip"
+        ((${#all[@]} == 8)) || return 1
+    fi
+    local nz=0
+    for g in "${all[@]}"; do
+        [[ $g =~ ^[0-9a-f]{1,4}$ ]] || return 1
+        ((16#$g == 0)) || nz=$((nz + 1))
+    done
+    ((nz > 0)) || return 1                                    # ::
+    ((nz == 1 && 16#${all[7]} == 1)) && return 1              # ::1
+    ((16#${all[0]} >> 8 == 0xff)) && return 1                  # ff00::/8
+    ((16#${all[0]} >> 6 == 0x3fa)) && return 1                 # fe80::/10
+    return 0
+}
+
+valid_vip() { valid_ipv4 "$1" || valid_ipv6 "$1"; }
+is_ipv6() { [[ $1 == *:* ]]; }
 
 # node_name_problem NAME: prints why NAME is not usable, or nothing.
 node_name_problem() {
@@ -479,7 +550,10 @@ parse_config() {
             if [[ $k == "$n" || $k == "$(vip_key_of "$n")" ]]; then match+=("$n"); fi
         done
         if ((${#match[@]} == 0)); then
-            cerr "${vip_lines[$i]}" "VIP_$k does not belong to any node in HA_CLUSTER_NODES"
+            # left behind by upstream's add/delete (e.g. VIP_<fqdn.with.dots>):
+            # named, not fatal
+            printf '%s: warning: %s:%s: VIP_%s does not belong to any node in HA_CLUSTER_NODES; ignored\n' \
+                "$PROG" "$CONF_FILE" "${vip_lines[$i]}" "$k" >&2
             continue
         fi
         if ((${#match[@]} > 1)); then
@@ -491,15 +565,25 @@ parse_config() {
             cerr "${vip_lines[$i]}" "second VIP for node '$m' (first on line ${VIP_LINE[$m]})"
             continue
         fi
-        if ! valid_ipv4 "${vip_vals[$i]}"; then
-            cerr "${vip_lines[$i]}" "'${vip_vals[$i]}' is not a valid unicast IPv4 address"
+        if ! valid_vip "${vip_vals[$i]}"; then
+            cerr "${vip_lines[$i]}" "'${vip_vals[$i]}' is not a valid unicast IPv4 or IPv6 address"
             continue
         fi
-        if [[ -n ${vip_seen[${vip_vals[$i]}]:-} ]]; then
-            cerr "${vip_lines[$i]}" "VIP ${vip_vals[$i]} is already used on line ${vip_seen[${vip_vals[$i]}]}"
+        if is_ipv6 "${vip_vals[$i]}"; then
+            if [[ $CF_VIP_AGENT != IPaddr2 ]]; then
+                cerr "${vip_lines[$i]}" "IPv6 VIP ${vip_vals[$i]} needs HA_VIP_AGENT=IPaddr2 (IPaddr is IPv4 only)"
+                continue
+            fi
+            if [[ $CF_NFS_BLOCK == yes ]]; then
+                cerr "${vip_lines[$i]}" "IPv6 VIP ${vip_vals[$i]} cannot be used with HA_NFS_BLOCK=yes (portblock drives iptables, IPv4 only)"
+                continue
+            fi
+        fi
+        if [[ -n ${vip_seen[${vip_vals[$i],,}]:-} ]]; then
+            cerr "${vip_lines[$i]}" "VIP ${vip_vals[$i]} is already used on line ${vip_seen[${vip_vals[$i],,}]}"
             continue
         fi
-        vip_seen[${vip_vals[$i]}]=${vip_lines[$i]}
+        vip_seen[${vip_vals[$i],,}]=${vip_lines[$i]}
         VIP[$m]=${vip_vals[$i]}
         VIP_LINE[$m]=${vip_lines[$i]}
     done
@@ -706,17 +790,24 @@ build_group() {
             protocol=tcp portno=2049 action=block "ip=$v" --group "$s-group"
         first=(--after "$s-nfs_block")
     fi
+    local prefix=32
+    is_ipv6 "$v" && prefix=128
     pcsf resource create "$s-cluster_ip-1" "ocf:heartbeat:$CF_VIP_AGENT" \
-        "ip=$v" cidr_netmask=32 "${nic[@]}" op monitor interval=15s \
+        "ip=$v" "cidr_netmask=$prefix" "${nic[@]}" op monitor interval=15s \
         --group "$s-group" "${first[@]}"
-    pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
-        protocol=tcp portno=2049 action=unblock "ip=$v" \
-        reset_local_on_unblock_stop=true \
-        "tickle_dir=$CF_VOL_MNT/nfs-ganesha/tickle_dir/" \
-        op stop "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
-        op start "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
-        op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
-        --group "$s-group" --after "$s-cluster_ip-1"
+    # portblock (resource-agents 4.12) drives iptables only: an IPv6 address
+    # gets no nfs_unblock (no tickle ACKs; the clients reconnect by their
+    # own TCP retransmission)
+    if ! is_ipv6 "$v"; then
+        pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
+            protocol=tcp portno=2049 action=unblock "ip=$v" \
+            reset_local_on_unblock_stop=true \
+            "tickle_dir=$CF_VOL_MNT/nfs-ganesha/tickle_dir/" \
+            op stop "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
+            op start "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
+            op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
+            --group "$s-group" --after "$s-cluster_ip-1"
+    fi
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
     # crash path (doc/design.md): the address starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed;
@@ -791,6 +882,51 @@ delete_ours() {
     cibf --delete-all --xpath "/cib/configuration/resources/*[$xpath]"
 }
 
+# The cluster-wide properties setup sets, with their values before it, are
+# kept in HA_CONFDIR/.ganesha-ha-properties ("name=value", "name=" for
+# unset); teardown puts back each one that still has the value setup gave it.
+readonly PROPS_FILE=.ganesha-ha-properties
+managed_properties() {
+    echo no-quorum-policy
+    [[ $CF_FENCING == no ]] && echo stonith-enabled
+    return 0
+}
+
+save_properties() {
+    local f=$HA_CONFDIR/$PROPS_FILE p
+    [[ -e $f || ! -s $CIB_ORIG ]] && return 0
+    if ((DRY_RUN)); then printf '# record the old values of %s in %s\n' "$(managed_properties | tr '\n' ' ')" "$f"; return 0; fi
+    {
+        while IFS= read -r p; do
+            printf '%s=%s\n' "$p" "$(xp "$CIB_ORIG" "string(/cib/configuration/crm_config/cluster_property_set/nvpair[@name='$p']/@value)")"
+        done < <(managed_properties)
+    } >"$f.tmp" || die "cannot write $f.tmp"
+    mv -f "$f.tmp" "$f" || die "cannot write $f"
+}
+
+restore_properties() {
+    local f=$HA_CONFDIR/$PROPS_FILE line p old cur want
+    if [[ ! -r $f ]]; then
+        info "no record of the cluster properties before setup ($f): no-quorum-policy and stonith-enabled left as they are"
+        return 0
+    fi
+    query_cib "$CIB_ORIG"
+    while IFS= read -r line; do
+        [[ $line =~ ^(no-quorum-policy|stonith-enabled)=([A-Za-z]*)$ ]] || { warn "$f: ignored line '$line'"; continue; }
+        p=${BASH_REMATCH[1]} old=${BASH_REMATCH[2]}
+        cur=$(xp "$CIB_ORIG" "string(/cib/configuration/crm_config/cluster_property_set/nvpair[@name='$p']/@value)")
+        if [[ $p == stonith-enabled ]]; then want=false; else want=$(quorum_policy "${#NODES[@]}"); fi
+        if [[ $cur != "$want" ]]; then
+            info "$p=$cur was changed after setup; left as it is"
+        elif [[ -z $old ]]; then
+            run crm_attribute --type crm_config --name "$p" --delete --quiet || warn "could not unset $p"
+        elif [[ $old != "$cur" ]]; then
+            run crm_attribute --type crm_config --name "$p" --update "$old" || warn "could not restore $p=$old"
+        fi
+    done <"$f"
+    run rm -f "$f"
+}
+
 build_properties() {   # build_properties NODE-COUNT
     pcsf property set "no-quorum-policy=$(quorum_policy "$1")"
     if [[ $CF_FENCING == no ]]; then
@@ -836,18 +972,26 @@ push_cib() {   # push_cib WHAT
     ((DRY_RUN)) || info "pushed the new configuration ($1)"
 }
 
+# fencing_checks CREATED: HA_FENCING=yes on a cluster that fences without a
+# fencing device would push resources Pacemaker never starts: refused before
+# any push (CREATED=1: the cluster was just created by this run).
 fencing_checks() {
     if [[ $CF_FENCING == no ]]; then
         warn "HA_FENCING=no: setting stonith-enabled=false; a crashed node's clients lose their locks and a hung node can keep its VIP (upstream behaviour)"
         return 0
     fi
-    [[ -s $CIB_ORIG ]] || return 0
+    if [[ ! -s $CIB_ORIG ]]; then
+        info "dry run: a cluster created now has no fencing device yet; with HA_FENCING=yes the real run stops after creating it, before any resource is pushed"
+        return 0
+    fi
     local se
     se=$(xp "$CIB_ORIG" "string(/cib/configuration/crm_config//nvpair[@name='stonith-enabled']/@value)")
     if [[ ${se,,} == false || ${se,,} == no || $se == 0 ]]; then
         warn "stonith-enabled=false in the cluster although HA_FENCING=yes: whole-node failover gets no grace notifications (doc/design.md); left unchanged"
     elif [[ -z $(xp "$CIB_ORIG" 'string(/cib/configuration/resources//primitive[@class="stonith"]/@id)') ]]; then
-        warn "fencing is enabled but no fencing device is configured: Pacemaker will not start resources until one is"
+        local created=""
+        (($1)) && created="cluster $CF_NAME was created, but "
+        die "${created}HA_FENCING=yes and the cluster fences without a fencing device: Pacemaker would start none of the HA resources. Configure one (pcs stonith create ...) and run setup again, or set HA_FENCING=no (upstream's choice: no fencing). No resource was pushed"
     fi
 }
 
@@ -1042,7 +1186,7 @@ cmd_setup() {
         fi
         delete_ours "${existing[@]}"
     fi
-    fencing_checks
+    fencing_checks "$fresh_cluster"
     build_all "${NODES[@]}"
     build_clone_bans "${extra[@]}"
     build_properties "${#NODES[@]}"
@@ -1051,6 +1195,8 @@ cmd_setup() {
         if diff <(cib_canon "$CIB_ORIG") <(cib_canon "$CIB_NEW") >"$WORK/canon.diff"; then
             state_tree "${NODES[@]}"
             info "already set up: the cluster matches $CONF_FILE; nothing changed"
+            # and says how it runs: a setup that never started is not done
+            setup_report
             return 0
         fi
         local ids
@@ -1059,6 +1205,7 @@ cmd_setup() {
     fi
 
     state_tree "${NODES[@]}"
+    save_properties
     if [[ $CF_CRASH_ORDER == Mandatory ]] && ! offline && ! grace_running; then
         push_setup_in_two_steps
     else
@@ -1137,10 +1284,14 @@ cmd_add() {
     [[ -n $node && -n $vip ]] || die 2 "usage: $PROG add <HA_CONFDIR> <node> <vip>"
     prob=$(node_name_problem "$node")
     [[ -z $prob ]] || die 2 "$prob"
-    valid_ipv4 "$vip" || die 2 "'$vip' is not a valid unicast IPv4 address"
+    valid_vip "$vip" || die 2 "'$vip' is not a valid unicast IPv4 or IPv6 address"
+    if is_ipv6 "$vip"; then
+        [[ $CF_VIP_AGENT == IPaddr2 ]] || die 2 "IPv6 VIP $vip needs HA_VIP_AGENT=IPaddr2 (IPaddr is IPv4 only)"
+        [[ $CF_NFS_BLOCK == no ]] || die 2 "IPv6 VIP $vip cannot be used with HA_NFS_BLOCK=yes (portblock drives iptables, IPv4 only)"
+    fi
     for n in "${NODES[@]}"; do
         [[ ${n,,} == "${node,,}" ]] && die 2 "node '$node' is already configured in $CONF_FILE"
-        [[ ${VIP[$n]} == "$vip" ]] && die 2 "VIP $vip is already used by node '$n'"
+        [[ ${VIP[$n],,} == "${vip,,}" ]] && die 2 "VIP $vip is already used by node '$n'"
     done
     log_sys "adding node $node with VIP $vip to $CF_NAME"
     check_vol_mnt
@@ -1209,9 +1360,13 @@ cmd_delete() {
         info "deleted $node; $CONF_FILE updated"
     fi
     NODES=("${newlist[@]}")
-    # Its state dir goes only when nfs_setup no longer runs there.
-    if ((DRY_RUN == 0)) && query_mon &&
-        [[ -n $(xp "$MON_XML" "string(//clone[@id='nfs_setup-clone']/resource[node/@name='$node' and @active='true']/@id)") ]]; then
+    # Its state dir goes only when the cluster says nfs_setup no longer runs
+    # there; no answer is not a yes (fail closed).
+    if ((DRY_RUN)); then
+        state_tree_remove "$node" "${newlist[@]}"
+    elif ! query_mon; then
+        warn "cannot query the cluster ($(tr '\n' ' ' <"$WORK/crm_mon.err")); the state directory $CF_VOL_MNT/nfs-ganesha/$node was kept: remove it once nfs_setup no longer runs on $node"
+    elif [[ -n $(xp "$MON_XML" "string(//clone[@id='nfs_setup-clone']/resource[node/@name='$node' and @active='true']/@id)") ]]; then
         warn "nfs_setup still runs on $node; its state directory $CF_VOL_MNT/nfs-ganesha/$node was kept"
     else
         state_tree_remove "$node" "${newlist[@]}"
@@ -1265,6 +1420,7 @@ cmd_teardown() {
     else
         info "no HA resources found"
     fi
+    restore_properties
 
     local destroy=no
     [[ -e $HA_CONFDIR/$CREATED_MARKER ]] && destroy=yes
@@ -1281,6 +1437,16 @@ cmd_teardown() {
     ((DRY_RUN)) || info "teardown of $CF_NAME done"
 }
 
+# stack_here: corosync answers on this node (its IPC, which is per network
+# namespace too), whatever crm_mon says.
+stack_here() {
+    if command -v corosync-cmapctl >/dev/null 2>&1; then
+        timeout "$QUERY_TIMEOUT" corosync-cmapctl -g totem.cluster_name >/dev/null 2>&1
+    else
+        pgrep -x corosync >/dev/null 2>&1 || pgrep -x pacemakerd >/dev/null 2>&1
+    fi
+}
+
 cmd_cleanup() {
     load_confdir "$1"
     init_work
@@ -1289,6 +1455,10 @@ cmd_cleanup() {
         if [[ -n $(our_ids "$CIB_ORIG") ]]; then
             die "the HA resources still exist; run '$PROG teardown $HA_CONFDIR' first"
         fi
+    elif ! offline && stack_here; then
+        # crm_mon failed but the stack runs: this node may still be a member
+        # with HA resources; nothing here may be undone on a guess
+        die "the cluster stack runs on this node but crm_mon cannot query it ($(tr '\n' ' ' <"$WORK/crm_mon.err")); nothing was changed"
     fi
     # state_dir left as a symlink into shared storage (nfs_setup not stopped)
     local sd=$CF_STATE_DIR
@@ -1329,8 +1499,11 @@ remote_exec() {   # remote_exec NODE ARGV...
         timeout "$WAIT_S" "${runner[@]}" "$node" "$@"
     else
         [[ -r $SECRET_PEM ]] || { printf 'Error: refresh-config failed. Passwordless ssh is not enabled (%s).\n' "$SECRET_PEM" >&2; return 1; }
-        timeout "$WAIT_S" ssh -oPasswordAuthentication=no -oStrictHostKeyChecking=no \
-            -oConnectTimeout=10 -i "$SECRET_PEM" "root@$node" "$(shquote "$@")"
+        # never a prompt (BatchMode), never stdin (-n), a new host key is
+        # learnt but a changed one refused (accept-new, not upstream's "no")
+        timeout "$WAIT_S" ssh -n -oBatchMode=yes -oPasswordAuthentication=no \
+            -oStrictHostKeyChecking=accept-new -oConnectTimeout=10 \
+            -i "$SECRET_PEM" "root@$node" "$(shquote "$@")"
     fi
 }
 
@@ -1351,7 +1524,9 @@ cmd_refresh_config() {
     local me n failed=()
     me=$(local_node)
     for n in "${NODES[@]}"; do
-        [[ $n == "$me" || ${n%%.*} == "${me%%.*}" ]] && continue
+        # whole names: node1.a and node1.b are two nodes (upstream compared
+        # short names)
+        [[ $n == "$me" ]] && continue
         if ((DRY_RUN)); then shquote "<on $n>" "${cmd[@]}"; continue; fi
         if remote_exec "$n" "${cmd[@]}" >"$WORK/out" 2>&1; then
             echo "Refresh-config completed on $n."
@@ -1369,6 +1544,89 @@ cmd_refresh_config() {
         failed+=("$me")
     fi
     ((${#failed[@]} == 0)) || die "refresh-config of $vol failed on: ${failed[*]}"
+}
+
+# ---------------------------------------------------------------------------
+# setup-ganesha-conf-files (glusterd: "gluster nfs-ganesha enable|disable")
+
+# ganesha_conf_path: ganesha's own configuration file, as upstream found it
+# (CONFFILE, else "-f <file>" in OPTIONS, of the service's defaults file;
+# those files are read for these two keys, never sourced).
+ganesha_conf_path() {
+    if [[ -n ${GANESHA_CONF:-} ]]; then printf '%s\n' "$GANESHA_CONF"; return; fi
+    local f line v conffile="" options=""
+    for f in /etc/sysconfig/ganesha /etc/conf.d/ganesha /etc/default/ganesha /etc/default/nfs-ganesha; do
+        [[ -r $f ]] || continue
+        while IFS= read -r line || [[ -n $line ]]; do
+            [[ $line =~ ^[[:space:]]*(export[[:space:]]+)?(CONFFILE|OPTIONS)=(.*)$ ]] || continue
+            v=${BASH_REMATCH[3]}
+            v=${v%%[[:space:]]#*}
+            v=${v%"${v##*[![:space:]]}"}
+            v=${v#[\"\']}; v=${v%[\"\']}
+            if [[ ${BASH_REMATCH[2]} == CONFFILE ]]; then conffile=$v; else options=$v; fi
+        done <"$f"
+    done
+    if [[ -z $conffile && $options =~ (^|[[:space:]])-f[[:space:]]*([^[:space:]]+) ]]; then
+        conffile=${BASH_REMATCH[2]}
+    fi
+    printf '%s\n' "${conffile:-/etc/ganesha/ganesha.conf}"
+}
+
+# keep_aside FILE: moves a regular FILE to FILE.ganesha-ha.orig (or a
+# numbered name if that exists and differs), never overwriting a backup.
+keep_aside() {
+    local f=$1 b=$1.ganesha-ha.orig i=1
+    if [[ -e $b ]] && cmp -s "$f" "$b"; then run rm -f "$f"; return; fi
+    while [[ -e $b ]]; do b=$1.ganesha-ha.orig.$i; i=$((i + 1)); done
+    run mv "$f" "$b"
+    ((DRY_RUN)) || info "kept the local $f as $b"
+}
+
+cmd_setup_conf_files() {
+    local dir=${1:-} mode=${2:-}
+    [[ -n $dir && ($mode == yes || $mode == no) && $# -eq 2 ]] ||
+        die 2 "usage: $PROG --setup-ganesha-conf-files <HA_CONFDIR> yes|no"
+    dir=${dir%/}
+    [[ -d $dir ]] || die 2 "$dir: no such directory"
+    local shared=$dir/ganesha.conf conf
+    conf=$(ganesha_conf_path)
+    [[ $conf == /* ]] || die 2 "ganesha's configuration file '$conf' is not an absolute path"
+    [[ -d $(dirname "$conf") ]] || die "$(dirname "$conf"): no such directory (ganesha's configuration $conf)"
+    if [[ $mode == yes ]]; then
+        [[ -f $shared ]] || die "$shared does not exist: nothing to link $conf to"
+        if [[ -L $conf && $(readlink "$conf") == "$shared" ]]; then
+            info "$conf already links to $shared"
+            return 0
+        fi
+        if [[ -L $conf ]]; then
+            info "$conf linked to $(readlink "$conf"); relinking it to $shared"
+        elif [[ -f $conf ]]; then
+            keep_aside "$conf"
+        elif [[ -e $conf ]]; then
+            die "$conf exists and is neither a file nor a link; nothing was changed"
+        fi
+        # a new link renamed over the old name: never a moment without one
+        run ln -sfn "$shared" "$conf.ganesha-ha.new"
+        run mv -fT "$conf.ganesha-ha.new" "$conf"
+        ((DRY_RUN)) || info "$conf now links to $shared"
+        return 0
+    fi
+    # no: a local copy of the shared file, without the exports' %include lines
+    if [[ ! -L $conf ]]; then
+        info "$conf is not a link (nothing to undo); left as it is"
+        return 0
+    fi
+    [[ -r $shared ]] || die "$shared cannot be read (is the shared storage mounted?); $conf left linked to $(readlink "$conf")"
+    if ((DRY_RUN)); then
+        printf '# copy %s to %s without its %%include "*.conf" lines\n' "$shared" "$conf"
+        return 0
+    fi
+    local tmp
+    tmp=$(mktemp "$(dirname "$conf")/.ganesha.conf.XXXXXX") || die "cannot create a file next to $conf"
+    grep -Ev '^[[:space:]]*%include[[:space:]]+"[^"]*\.conf"' "$shared" >"$tmp" || true
+    chmod 0644 "$tmp"
+    mv -fT "$tmp" "$conf" || { rm -f "$tmp"; die "cannot replace $conf"; }
+    info "$conf is now a local copy of $shared (export %include lines removed)"
 }
 
 # ---------------------------------------------------------------------------
@@ -1420,8 +1678,9 @@ status_report() {
             local member cnt
             for member in handoff nfs_block cluster_ip-1 nfs_unblock; do
                 # nfs_block is optional (HA_NFS_BLOCK), handoff absent from
-                # older setups: each checked where it exists
-                [[ $member == nfs_block || $member == handoff ]] &&
+                # older setups, nfs_unblock from IPv6 groups: each checked
+                # where it exists
+                [[ $member != cluster_ip-1 ]] &&
                     [[ $(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member'])") == 0 ]] && continue
                 cnt=$(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member' and @active='true' and @role='Started' and node/@name='$vip_on'])")
                 [[ $cnt == 1 ]] || { bad=1; reasons+=("$n-$member is not started on $vip_on"); }
@@ -1469,16 +1728,22 @@ cmd_check_config() {
         "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK"
 }
 
+# Upstream's status always exited 0, and scripts written for it read the
+# "Cluster HA Status:" line; --exit-codes gives 0 HEALTHY, 1 FAILOVER, 2 BAD,
+# 3 UNKNOWN. Errors before a report (configuration, arguments) are 3 either
+# way.
 cmd_status() {
     load_confdir "$@"
     init_work
+    local rc=0
     if ! query_mon; then
         printf '%s: error: cannot query the cluster: %s\n' "$PROG" "$(tr '\n' ' ' <"$WORK/crm_mon.err")" >&2
         echo "Cluster HA Status: UNKNOWN"
-        exit 3
+        rc=3
+    else
+        status_report || rc=$?
     fi
-    local rc=0
-    status_report || rc=$?
+    ((EXIT_CODES)) || rc=0
     exit "$rc"
 }
 
@@ -1493,6 +1758,7 @@ main() {
         --destroy-cluster) FORCE_DESTROY=yes ;;
         --keep-cluster) FORCE_DESTROY=no ;;
         --keep-node) KEEP_NODE=1 ;;
+        --exit-codes) EXIT_CODES=1 ;;
         *) args+=("$a") ;;
         esac
     done
@@ -1515,6 +1781,7 @@ main() {
     refresh-config) cmd_refresh_config "${args[@]}" ;;
     cleanup) cmd_cleanup "${args[@]}" ;;
     check-config) cmd_check_config "${args[@]}" ;;
+    setup-ganesha-conf-files) cmd_setup_conf_files "${args[@]}" ;;
     *) usage >&2; die 2 "unknown command '$sub'" ;;
     esac
 }

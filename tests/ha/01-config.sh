@@ -49,7 +49,7 @@ HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
 HA_NFS_BLOCK=yes'
-tap_plan 34
+tap_plan 40
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
 [[ $rc == 0 && $out == "$expect" ]] || { diag "rc=$rc"; diag "$out"; diag_file "$T/err"; }
@@ -156,13 +156,13 @@ HA_CLUSTER_NODES="n1,,n2"
 VIP_n1=10.0.0.1
 VIP_n2=10.0.0.2
 EOF
-bad 3 "not a valid unicast IPv4" "invalid IPv4 (octet > 255)" <<EOF
+bad 3 "not a valid unicast IPv4 or IPv6" "invalid IPv4 (octet > 255)" <<EOF
 HA_NAME=x
 HA_CLUSTER_NODES="n1,n2"
 VIP_n1=10.0.0.300
 VIP_n2=10.0.0.2
 EOF
-bad 4 "not a valid unicast IPv4" "invalid IPv4 (three octets)" <<EOF
+bad 4 "not a valid unicast IPv4 or IPv6" "invalid IPv4 (three octets)" <<EOF
 HA_NAME=x
 HA_CLUSTER_NODES="n1,n2"
 VIP_n1=10.0.0.1
@@ -188,10 +188,66 @@ VIP_node-a=10.0.0.1
 # same node, other spelling
 VIP_node_a=10.0.0.3
 EOF
-bad 6 "does not belong to any node" "VIP for an unknown node" <<EOF
-$base
-VIP_n4=10.0.0.4
+bad 3 "not a valid unicast IPv4 or IPv6" "link-local IPv6 VIP" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=fe80::1
+VIP_n2=10.0.0.2
 EOF
+bad 3 "not a valid unicast IPv4 or IPv6" "malformed IPv6 (two ::)" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=fd00::1::2
+VIP_n2=10.0.0.2
+EOF
+bad 4 "needs HA_VIP_AGENT=IPaddr2" "IPv6 VIP with the IPv4-only IPaddr" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=10.0.0.1
+VIP_n2=fd00::2
+HA_VIP_AGENT=IPaddr
+EOF
+bad 4 "HA_NFS_BLOCK=yes" "IPv6 VIP with portblock's nfs_block" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=10.0.0.1
+VIP_n2=fd00::2
+HA_NFS_BLOCK=yes
+EOF
+bad 4 "already used on line 3" "the same IPv6 VIP in two spellings of case" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=fd00::a
+VIP_n2=FD00::A
+EOF
+
+# a VIP_ line of a node that is gone (upstream's add/delete left them):
+# a warning naming the line, the rest of the file is used
+write_conf "$C" <<EOF
+$base
+VIP_server4.lab.example.com=10.0.0.4
+EOF
+rc=0
+out=$("$GHA" check-config "$C" 2>"$T/err") || rc=$?
+[[ $rc == 0 && $out == *'VIP[n3]=10.0.0.3'* && $out != *10.0.0.4* ]] &&
+    grep -qF "$C/ganesha-ha.conf:6: VIP_server4.lab.example.com does not belong to any node" "$T/err" &&
+    grep -q 'warning' "$T/err"
+ok $? "orphan VIP_<fqdn> line: a warning naming line 6, not an error"
+[[ $rc == 0 ]] || diag_file "$T/err"
+
+# IPv6 VIPs, and .0/.255 host addresses of a wider subnet
+write_conf "$C" <<EOF
+HA_NAME=x
+HA_CLUSTER_NODES="n1,n2,n3"
+VIP_n1=2001:db8:0:1::101
+VIP_n2=10.1.0.255
+VIP_n3=10.1.1.0
+EOF
+rc=0
+out=$("$GHA" check-config "$C" 2>"$T/err") || rc=$?
+[[ $rc == 0 && $out == *'VIP[n1]=2001:db8:0:1::101'* && $out == *'VIP[n2]=10.1.0.255'* && $out == *'VIP[n3]=10.1.1.0'* ]]
+ok $? "an IPv6 VIP, and IPv4 VIPs ending in .255 and .0, are accepted"
+[[ $rc == 0 ]] || diag_file "$T/err"
 bad 6 "unknown key HA_FENCNG" "unknown key (typo)" <<EOF
 $base
 HA_FENCNG=no

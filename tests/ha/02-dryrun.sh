@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 33
+tap_plan 36
 
 fake_bin nocluster
 C=$T/conf
@@ -127,6 +127,19 @@ diff -u "$T/pref.exp" "$T/pref" >"$T/diff"
 ok $? "4 nodes: prefers scores as upstream (home = 4000)"
 [[ -s $T/diff ]] && diag_file "$T/diff"
 
+# ---- IPv6 VIP --------------------------------------------------------------
+write_conf "$C" <<EOF
+HA_NAME=six
+HA_CLUSTER_NODES="n1,n2"
+VIP_n1=10.0.0.1
+VIP_n2=fd00:77::102
+EOF
+dry setup "$C"
+[[ $(cat "$T/rc") == 0 ]] &&
+    has "pcs -f CIB resource create n2-cluster_ip-1 ocf:heartbeat:IPaddr2 ip=fd00:77::102 cidr_netmask=128 op monitor interval=15s --group n2-group" &&
+    ! grep -q 'create n2-nfs_unblock' "$T/pcs" && grep -q 'create n1-nfs_unblock .*ip=10.0.0.1' "$T/pcs"
+ok $? "IPv6 VIP: IPaddr2 with /128 and no portblock member; the IPv4 group unchanged"
+
 write_conf "$C" <<EOF
 HA_NAME=one
 HA_CLUSTER_NODES="n1"
@@ -148,11 +161,17 @@ VIP_n3="10.77.0.103"
 EOF
 cp "$FIXTURES/cib-4nodes-empty.xml" "$T/cib.xml"
 CIB_file=$T/cib.xml dry setup "$C"
+[[ $(cat "$T/rc") == 1 ]] && grep -q 'HA_FENCING=yes and the cluster fences without a fencing device' "$T/err" &&
+    ! grep -q 'cib-push' "$T/out" && ! grep -q 'resource create' "$T/pcs"
+ok $? "HA_FENCING=yes, stonith-enabled (default) and no fencing device: refused before any push"
+CIB_file=$T/cib.xml cibadmin -C -o resources -X '<primitive id="fence-test" class="stonith" type="fence_dummy"/>'
+cp "$T/cib.xml" "$T/cib-fenced.xml"
+CIB_file=$T/cib.xml dry setup "$C"
 [[ $(cat "$T/rc") == 0 ]] && ! grep -q 'cluster setup' "$T/pcs" && grep -q 'resource create n3-nfs_unblock' "$T/pcs"
-ok $? "running cluster: no cluster creation, resources built"
+ok $? "running cluster with a fencing device: no cluster creation, resources built"
 [[ $(grep -c 'avoids n4$' "$T/pcs") == 3 ]]
 ok $? "member n4 is not configured: the three clones avoid it"
-cmp -s "$T/cib.xml" "$FIXTURES/cib-4nodes-empty.xml" && [[ $(pcs_calls) == 0 ]]
+cmp -s "$T/cib.xml" "$T/cib-fenced.xml" && [[ $(pcs_calls) == 0 ]]
 ok $? "dry run left the CIB untouched and called no pcs"
 
 # ---- add / delete: whole names (node1 vs node10) --------------------------

@@ -12,7 +12,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 25
+tap_plan 26
 
 C=$T/conf
 CIB=$T/cib.xml
@@ -30,6 +30,8 @@ canon() {
 
 cibadmin --empty >"$CIB"
 for i in 1 2 3 4; do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
+# an admin's own value, which teardown must give back
+crm_attribute --type crm_config --name no-quorum-policy --update freeze
 write_conf "$C" <<EOF
 HA_NAME=cibfile
 HA_CLUSTER_NODES="n1,n2,n3"
@@ -141,9 +143,16 @@ ok $? "after delete: config file back to n1,n2,n3 without VIP_n4"
 # ---- teardown ---------------------------------------------------------------
 rc=0
 "$GHA" teardown "$C" >"$T/out" 2>"$T/err" || rc=$?
+# stonith-enabled is unset again (true) with no fencing device: crm_verify's
+# only complaints may be about STONITH
+crm_verify -x "$CIB" >"$T/v" 2>&1
 [[ $rc == 0 && $(q "count(/cib/configuration/resources/*)") == 0 &&
-    $(q "count(/cib/configuration/constraints/*)") == 0 ]] && crm_verify -x "$CIB" >/dev/null 2>&1
-ok $? "teardown: no resource and no constraint left; crm_verify -x"
+    $(q "count(/cib/configuration/constraints/*)") == 0 ]] &&
+    ! grep -i 'error' "$T/v" | grep -qiv 'stonith\|config not valid'
+ok $? "teardown: no resource and no constraint left; crm_verify -x finds nothing but the missing fencing"
 [[ $rc == 0 ]] || diag_file "$T/err"
+[[ $(q "string(//crm_config//nvpair[@name='no-quorum-policy']/@value)") == freeze &&
+    $(q "count(//crm_config//nvpair[@name='stonith-enabled'])") == 0 && ! -e $C/.ganesha-ha-properties ]]
+ok $? "teardown: no-quorum-policy back to the admin's freeze, stonith-enabled unset again, record removed"
 
 tap_done

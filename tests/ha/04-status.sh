@@ -1,8 +1,9 @@
 #!/bin/bash
 # ganesha-ha.sh status against offline CIBs (CIB_file) whose status section
-# comes from crm_simulate: HEALTHY (0), FAILOVER (1) after a ganesha death or
-# a node loss, BAD (2) on a failed action, a stopped VIP or a missing group,
-# 3 when the cluster cannot be queried or the config is bad.
+# comes from crm_simulate. With --exit-codes: HEALTHY (0), FAILOVER (1) after
+# a ganesha death or a node loss, BAD (2) on a failed action, a stopped VIP or
+# a missing group, 3 when the cluster cannot be queried or the config is bad.
+# Without it (upstream's contract): exit 0 whatever the report says.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 # shellcheck source=tests/ha/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -10,7 +11,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon crm_simulate crm_attribute crm_resource; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 16
+tap_plan 18
 
 C=$T/conf
 write_conf "$C" <<EOF
@@ -24,7 +25,7 @@ base=$FIXTURES/cib-3of4-started.xml
 
 status() {   # status CIB -> $T/out, returns the exit code
     local rc=0
-    CIB_file=$1 "$GHA" status "$C" >"$T/out" 2>"$T/err" || rc=$?
+    CIB_file=$1 "$GHA" status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
     return "$rc"
 }
 sim() {   # sim IN OUT [crm_simulate args]: run transitions until settled
@@ -106,9 +107,12 @@ ok $? "configured node without a group: BAD, exit 2"
 
 # no cluster / bad config: 3
 fake_bin nocluster
-rc=0; "$GHA" status "$C" >"$T/out" 2>"$T/err" || rc=$?
+rc=0; "$GHA" status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 3 ]] && grep -q 'UNKNOWN' "$T/out" && grep -q 'cannot query the cluster' "$T/err"
 ok $? "no cluster: exit 3 with a message"
+rc=0; "$GHA" status "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 ]] && grep -qx 'Cluster HA Status: UNKNOWN' "$T/out"
+ok $? "no cluster, upstream's contract (no --exit-codes): UNKNOWN printed, exit 0"
 printf 'HA_NAME="x\n' >"$C/ganesha-ha.conf"
 rc=0; "$GHA" status "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 3 ]] && grep -q 'ganesha-ha.conf:1:' "$T/err"
@@ -135,5 +139,16 @@ PATH=${PATH#"$T/bin:"}
 rc=0; CIB_file=$base "$GHA" --status "$C/" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 0 ]] && grep -qx 'Cluster HA Status: HEALTHY' "$T/out"
 ok $? "upstream form '--status <HA_CONFDIR>/' works"
+write_conf "$C" <<EOF
+HA_NAME=fixture
+HA_CLUSTER_NODES="n1,n2,n3,n4"
+VIP_n1="10.77.0.101"
+VIP_n2="10.77.0.102"
+VIP_n3="10.77.0.103"
+VIP_n4="10.77.0.104"
+EOF
+rc=0; CIB_file=$base "$GHA" --status "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 ]] && grep -qx 'Cluster HA Status: BAD' "$T/out"
+ok $? "upstream's contract: BAD is reported with exit 0 without --exit-codes"
 
 tap_done

@@ -66,7 +66,7 @@ cp "$C/ganesha-ha.conf" "$T/conf.orig"
 e0=$(epoch)
 all_refused=0
 # shellcheck disable=SC2016 # literal $(...) on purpose
-for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n4=10.77.0.104' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
+for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n1=fe80::101' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
     cp "$T/conf.orig" "$C/ganesha-ha.conf"
     grep -v "^${bad%%=*}=" "$T/conf.orig" >"$C/ganesha-ha.conf" || true
     printf '%s\n' "$bad" >>"$C/ganesha-ha.conf"
@@ -103,7 +103,7 @@ x test -d "$S/tickle_dir" && x test -f "$S/n2/nfs/statd/state" && x test -d "$S/
 ok $? "shared-storage tree and per-peer links"
 
 rc=0
-gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+gha status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 0 ]] && grep -qx 'Cluster HA Status: HEALTHY' "$T/out"
 ok $? "status: HEALTHY, exit 0"
 [[ $rc == 0 ]] || diag_file "$T/out"
@@ -124,7 +124,7 @@ wait_for 60 "n2's VIP to leave n2" bash -c "[[ \$('$SBX_TOOL' vip-node n2 2>/dev
 ok $? "kill-ganesha n2: its VIP moves"
 x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 rc=0
-gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+gha status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 1 ]] && grep -qx 'Cluster HA Status: FAILOVER' "$T/out"
 ok $? "status: FAILOVER, exit 1"
 [[ $rc == 1 ]] || diag_file "$T/out"
@@ -136,7 +136,7 @@ x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 x crm_resource --fail -r n1-nfs_unblock -N n1 >/dev/null 2>&1 || true
 x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 rc=0
-gha status "$C" >"$T/out" 2>"$T/err" || rc=$?
+gha status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 2 ]] && grep -qx 'Cluster HA Status: BAD' "$T/out"
 ok $? "status after a failed action: BAD, exit 2"
 [[ $rc == 2 ]] || diag_file "$T/out"
@@ -163,7 +163,7 @@ ok $? "after add: 4-node scores, n4's crash-path order, no bans left"
     grep -qx 'HA_CLUSTER_NODES="n1,n2,n3,n4"' "$C/ganesha-ha.conf" && grep -qx 'VIP_n4="10.77.0.104"' "$C/ganesha-ha.conf"
 ok $? "after add: links both ways, config file updated"
 rc=0
-gha status "$C" >"$T/out" 2>&1 || rc=$?
+gha status --exit-codes "$C" >"$T/out" 2>&1 || rc=$?
 ok "$rc" "status after add: HEALTHY"
 
 # ---- delete n4 --------------------------------------------------------------
