@@ -111,7 +111,9 @@ client_failover_check() {
         t=$(tl_first fail "\$2==\"grace\" && \$3==\"$n\" && \$4==\"true\"")
         [[ -n $t ]] && ((t > t_grace)) && t_grace=$t
     done
-    for c in c1 c2 c3; do cl exec "$c" -t 10 pkill -TERM nfs-probe >/dev/null 2>&1; done
+    # B first: killing A first frees its lock while B's last attempt may
+    # still be in flight (held back by grace) and would be granted
+    for c in c2 c3 c1; do cl exec "$c" -t 10 pkill -TERM nfs-probe >/dev/null 2>&1; done
     sleep 0.5
 
     local wl ll ol
@@ -134,7 +136,7 @@ client_failover_check() {
     # and every survivor's grace, and after (the guarantee)
     local early window late
     read -r early window late < <(awk -v f="$t_fail" -v g="$t_grace" -v e="$t_end" '
-        $1 == "GOT" && $2 < e { if ($2 + $3 < f) b++; else if ($2 <= g) w++; else l++ }
+        $1 == "GOT" && $2 + $3 < e { if ($2 + $3 < f) b++; else if ($2 <= g) w++; else l++ }
         END { print b + 0, w + 0, l + 0 }' "$ll")
     ok "$((early + late))" "client B never got A's lock before the failure nor once every survivor was in grace (B granted: $early before, $late after)"
     if ((window)); then
