@@ -111,7 +111,12 @@ static const struct ocf_agent grace_agent = {
         "A pseudo-resource meant to run as a clone with notify=true, with a "
         "location rule that keeps it only where grace_active is 1. "
         "Start waits, bounded by its timeout, until grace_active is 1 on the "
-        "local node (it fails with an exit reason if it never is); monitor "
+        "local node; if it never is, start still succeeds with a warning "
+        "(a failed start would ban the instance from the node until a "
+        "cleanup, and a banned instance gets no notifications: the next "
+        "failure of a peer would move its VIP without grace here), the "
+        "location rule stops the instance, and its first monitor re-reads "
+        "the attribute at once; monitor "
         "reports not running after a stop or when grace_active has not been "
         "1 for 30 s (sooner, its location rule stops the instance; the "
         "attribute is re-read at most every 30 s; a steady monitor "
@@ -146,14 +151,17 @@ static int64_t wall_now_s(void)
     return g_get_real_time() / G_USEC_PER_SEC;
 }
 
-/* Record the instance as started, grace_active last seen as 1 now. */
-static int grace_state_save(const struct ocf_ctx *ctx)
+/*
+ * Record the instance as started, grace_active last seen as 1 at \p seen
+ * (unix seconds; 0: never, so the next monitor reads it at once).
+ */
+static int grace_state_save(const struct ocf_ctx *ctx, int64_t seen)
 {
     g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = g_key_file_new();
 
     g_key_file_set_boolean(kf, STATE_GROUP, "started", TRUE);
-    g_key_file_set_int64(kf, STATE_GROUP, "grace_active_seen", wall_now_s());
+    g_key_file_set_int64(kf, STATE_GROUP, "grace_active_seen", seen);
     return state_write(key, kf);
 }
 
@@ -206,6 +214,7 @@ static int grace_start_action(struct ocf_ctx *ctx)
     g_autofree char *reason = NULL;
     g_autofree char *node = NULL;
     int64_t begin = deadline_now();
+    int64_t seen = 0;
     int r;
 
     r = attr_local_node_why(ctx->deadline, &node, &reason);
@@ -218,21 +227,30 @@ static int grace_start_action(struct ocf_ctx *ctx)
 
         r = grace_active_is_set(ctx, node, ctx->deadline, &value);
         if (r == 0) {
+            seen = wall_now_s();
             break;
         }
         if (deadline_passed(ctx->deadline)) {
-            reason = g_strdup_printf(
-                "%s is not 1 on %s after %lld s (%s)",
-                ocf_param(ctx, "grace_active"), node,
-                (long long)((deadline_now() - begin) / G_USEC_PER_SEC),
-                r == -ENXIO ? (value != NULL ? "other value" : "absent")
-                            : attr_strerror(r));
-            /* ERR_GENERIC: the attribute may come later; never 7 */
-            return ocf_report(-ETIMEDOUT, reason);
+            /*
+             * Succeed anyway. A failed start bans the clone instance from
+             * this node until a cleanup (start-failure-is-fatal), and a
+             * banned instance gets no notifications: the next failure of
+             * another node would move its VIP without grace here. The
+             * location rule on grace_active stops this instance if the
+             * attribute really is absent, and the monitor reads it at once
+             * (seen = 0) and says "not running" if it stays absent.
+             */
+            log_warn("%s is not 1 on %s after %lld s (%s): starting anyway, "
+                     "its location rule stops this instance if it stays so",
+                     ocf_param(ctx, "grace_active"), node,
+                     (long long)((deadline_now() - begin) / G_USEC_PER_SEC),
+                     r == -ENXIO ? (value != NULL ? "other value" : "absent")
+                                 : attr_strerror(r));
+            break;
         }
         deadline_sleep(GRACE_START_POLL_MS, ctx->deadline);
     }
-    r = grace_state_save(ctx);
+    r = grace_state_save(ctx, seen);
     if (r < 0) {
         reason =
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
@@ -367,7 +385,7 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
                                  attr_strerror(r));
         return ocf_report(r, reason);
     }
-    r = grace_state_save(ctx);
+    r = grace_state_save(ctx, now);
     if (r < 0) {
         reason =
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));

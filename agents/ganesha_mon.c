@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -20,7 +21,6 @@
 #include "log.h"
 #include "ocf.h"
 #include "params.h"
-#include "run.h"
 #include "state.h"
 
 #define MON_AGENT "ganesha_mon"
@@ -34,6 +34,8 @@
 #define MON_ACK_POLL_MS 100
 /* Time kept back from the ack wait for deleting ganesha-active afterwards. */
 #define MON_RESERVE_MS 2000
+/* A released monitor re-checks at least this often that both are gone. */
+#define MON_RELEASED_RECHECK_S 10
 
 /* ---- parameter checks (form only, never the local system) ------------- */
 
@@ -106,10 +108,27 @@ static const struct ocf_param mon_params[] = {
         .longdesc = "Absolute path of ganesha.nfsd's pid file. Empty: the "
                     "first that exists of /run/ganesha/ganesha.pid, "
                     "/var/run/ganesha.pid and /var/run/ganesha.nfsd.pid. The "
-                    "process it names must be ganesha.nfsd to count as "
-                    "alive.",
+                    "process holding its lock (ganesha 4.x holds one), else "
+                    "the pid on its first line (later lines are stale: "
+                    "ganesha does not truncate the file), must be "
+                    "ganesha.nfsd to count as alive.",
         .check = check_pidfile,
         .reloadable = true,
+    },
+    {
+        .name = "hung_probes",
+        .type = OCF_TYPE_INTEGER,
+        .default_value = "3",
+        .shortdesc = "unanswered D-Bus probes before ganesha counts as hung",
+        .longdesc = "At OCF_CHECK_LEVEL=10, how many consecutive monitors "
+                    "must find ganesha.nfsd alive but not answering the "
+                    "D-Bus get_grace probe (5 s bound) before the node is "
+                    "released as hung. The process check alone decides "
+                    "death (ganesha exits when its system bus goes away); a "
+                    "probe that fails once, while the bus daemon is briefly "
+                    "stalled, is logged and is not a failover. 1 to 100.",
+        .min = 1,
+        .max = 100,
     },
     {
         .name = "watch_ms",
@@ -160,10 +179,13 @@ static const struct ocf_agent mon_agent = {
     .longdesc =
         "Watches the local ganesha.nfsd (it does not start or stop it) and "
         "publishes its state as two transient node attributes. While ganesha "
-        "is alive (its pid file names a live ganesha.nfsd process; at "
-        "OCF_CHECK_LEVEL=10 also a D-Bus get_grace round trip answered within "
-        "5 s, which catches a hung daemon) both grace_active and "
-        "ganesha_active are 1; they are re-set at least every 30 s, and a "
+        "is alive (the holder of its pid file's lock, else the pid on the "
+        "file's first line, is a live ganesha.nfsd process; at "
+        "OCF_CHECK_LEVEL=10 it is also hung, and so dead, once hung_probes "
+        "consecutive D-Bus get_grace round trips got no answer within 5 s "
+        "while the process lived) both grace_active and "
+        "ganesha_active are 1; they are re-set at least every 30 s (a failed "
+        "re-set is logged and retried, not a failure), and a "
         "steady monitor otherwise runs no other program. "
         "When ganesha comes back (and at start) the agent first deletes "
         "the spent <grace_ack>-* acks of this node. "
@@ -177,7 +199,9 @@ static const struct ocf_agent mon_agent = {
         "that did not confirm, and only then deletes ganesha_active, which "
         "moves this node's VIP. Monitor still succeeds for a dead ganesha: "
         "the daemon is not a cluster resource. Stop releases the node the "
-        "same way. A probe only reports whether the agent was started. "
+        "same way; a released monitor re-checks every 10 s that both "
+        "attributes are really gone. "
+        "A probe only reports whether the agent was started. "
         "A recurring monitor that found ganesha alive keeps watching its "
         "process for up to watch_ms, so most deaths are acted on at once. "
         "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
@@ -200,7 +224,9 @@ struct mon_state {
     bool started;
     bool alive;
     bool released;
-    int64_t asserted; /* unix seconds of the last time both were set */
+    int64_t asserted;   /* unix seconds of the last time both were set */
+    int64_t unanswered; /* consecutive get_grace probes without answer */
+    int64_t rechecked;  /* unix seconds of a released monitor's re-check */
 };
 
 #define STATE_GROUP "state"
@@ -239,6 +265,8 @@ static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
     st->alive = g_key_file_get_boolean(kf, STATE_GROUP, "alive", NULL);
     st->released = g_key_file_get_boolean(kf, STATE_GROUP, "released", NULL);
     st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
+    st->unanswered = g_key_file_get_int64(kf, STATE_GROUP, "unanswered", NULL);
+    st->rechecked = g_key_file_get_int64(kf, STATE_GROUP, "rechecked", NULL);
     return 0;
 }
 
@@ -251,6 +279,8 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_boolean(kf, STATE_GROUP, "alive", st->alive);
     g_key_file_set_boolean(kf, STATE_GROUP, "released", st->released);
     g_key_file_set_int64(kf, STATE_GROUP, "asserted", st->asserted);
+    g_key_file_set_int64(kf, STATE_GROUP, "unanswered", st->unanswered);
+    g_key_file_set_int64(kf, STATE_GROUP, "rechecked", st->rechecked);
     for (const char *const *p = mon_identity; *p != NULL; p++) {
         g_key_file_set_string(kf, STATE_GROUP, *p, ocf_param(ctx, *p));
     }
@@ -295,10 +325,6 @@ static int64_t wall_now_s(void)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/*
- * Is ganesha alive? 0 if so, else -errno with *ret_reason saying why not.
- * Level 10 adds a bounded D-Bus round trip so a hung daemon counts as dead.
- */
 /* The configured pid file, or NULL for the defaults (parameter empty). */
 static const char *mon_pidfile(const struct ocf_ctx *ctx)
 {
@@ -307,34 +333,68 @@ static const char *mon_pidfile(const struct ocf_ctx *ctx)
     return pidfile != NULL && pidfile[0] != '\0' ? pidfile : NULL;
 }
 
-static int mon_ganesha_alive(const struct ocf_ctx *ctx, char **ret_reason)
+/* What one check found. */
+enum mon_verdict {
+    MON_ALIVE,      /* the process lives (and answered, at level 10) */
+    MON_UNANSWERED, /* it lives, the probe failed, fewer than hung_probes */
+    MON_DEAD,       /* the process check failed */
+    MON_HUNG,       /* it lives but hung_probes probes in a row failed */
+};
+
+/*
+ * Is ganesha alive? The process check decides death; at level 10 a bounded
+ * D-Bus round trip decides "hung", only over hung_probes consecutive
+ * monitors (counted in st->unanswered), so a bus daemon stalled for one
+ * probe is no failover. *ret_reason says why unless MON_ALIVE.
+ */
+static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
+                                  struct mon_state *st, char **ret_reason)
 {
-    const char *pidfile = mon_pidfile(ctx);
+    int64_t hung_probes = ocf_param_int(ctx, "hung_probes");
     g_autofree char *why = NULL;
     bool in_grace = false;
     pid_t pid = 0;
     int r;
 
-    r = daemon_ganesha_pid(pidfile, &pid);
+    r = daemon_ganesha_find(mon_pidfile(ctx), &pid, NULL, &why);
     if (r < 0) {
-        *ret_reason =
-            g_strdup_printf("no live ganesha.nfsd (%s): %s",
-                            pidfile != NULL ? pidfile : "the default pid files",
-                            g_strerror(-r));
-        return r;
+        st->unanswered = 0;
+        *ret_reason = g_strdup_printf("ganesha.nfsd is dead: %s",
+                                      why != NULL ? why : g_strerror(-r));
+        return MON_DEAD;
     }
     if (ctx->check_level < 10) {
-        return 0;
+        st->unanswered = 0;
+        return MON_ALIVE;
     }
     r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline), &in_grace,
                   &why);
-    if (r < 0) {
-        *ret_reason = g_strdup_printf(
-            "ganesha.nfsd (pid %ld) does not answer on D-Bus: %s", (long)pid,
-            why != NULL ? why : g_strerror(-r));
-        return r;
+    if (r == 0) {
+        if (st->unanswered > 0) {
+            log_notice("ganesha.nfsd (pid %ld) answers on D-Bus again after "
+                       "%lld unanswered probe(s)",
+                       (long)pid, (long long)st->unanswered);
+        }
+        st->unanswered = 0;
+        return MON_ALIVE;
     }
-    return 0;
+    if (st->unanswered < hung_probes) {
+        st->unanswered++;
+    }
+    if (st->unanswered >= hung_probes) {
+        *ret_reason = g_strdup_printf(
+            "ganesha.nfsd is hung: pid %ld lives but did not answer %lld "
+            "consecutive D-Bus probes (hung_probes); last: %s",
+            (long)pid, (long long)st->unanswered,
+            why != NULL ? why : g_strerror(-r));
+        return MON_HUNG;
+    }
+    *ret_reason = g_strdup_printf(
+        "ganesha.nfsd (pid %ld) lives but did not answer D-Bus probe %lld of "
+        "%lld: %s",
+        (long)pid, (long long)st->unanswered, (long long)hung_probes,
+        why != NULL ? why : g_strerror(-r));
+    return MON_UNANSWERED;
 }
 
 static int mon_attr_set(const struct ocf_ctx *ctx, const char *node,
@@ -445,7 +505,8 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
     for (;;) {
         g_autoptr(GPtrArray) nodes = NULL;
         unsigned expected = 0;
-        int r = attr_snapshot(limit, &nodes);
+        /* each read is bounded by the wait's own bound: never past it */
+        int r = attr_snapshot(bound, &nodes);
 
         if (r < 0) {
             last_error = r;
@@ -468,7 +529,7 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
         }
         deadline_sleep(MON_ACK_POLL_MS, bound);
     }
-    if (last_error < 0) {
+    if (last_error < 0 && missing == NULL) {
         log_warn("cannot read the survivors' grace acks: %s; releasing "
                  "after %lld ms without confirmation from: %s",
                  g_strerror(-last_error),
@@ -550,48 +611,140 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
 /* ---- the monitor logic -------------------------------------------------- */
 
 /*
- * One observation: publish a live ganesha, release a dead one. Returns 0 or
- * -errno with *ret_reason set. The steady state runs no program at all.
+ * A released monitor's re-check (at most every MON_RELEASED_RECHECK_S): are
+ * both attributes really gone? A write that landed after the release (a
+ * tool of an older operation, an administrator) is released again. Any
+ * failure here is logged and retried next time: the node is released
+ * already, failing the monitor would only release it once more.
+ */
+static void mon_recheck_released(const struct ocf_ctx *ctx,
+                                 struct mon_state *st, int64_t now)
+{
+    const char *grace_active = ocf_param(ctx, "grace_active");
+    const char *ganesha_active = ocf_param(ctx, "ganesha_active");
+    g_autofree char *reason = NULL;
+    g_autofree char *node = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    const struct attr_node *me;
+    int r;
+
+    if (now >= st->rechecked && now - st->rechecked < MON_RELEASED_RECHECK_S) {
+        return;
+    }
+    r = attr_local_node_why(ctx->deadline, &node, &reason);
+    if (r == 0) {
+        r = attr_snapshot(ctx->deadline, &nodes);
+        if (r < 0) {
+            reason = g_strdup_printf("cannot read the node attributes: %s",
+                                     g_strerror(-r));
+        }
+    }
+    if (r == 0) {
+        me = attr_snapshot_node(nodes, node);
+        if (attr_node_value(me, grace_active) != NULL ||
+            attr_node_value(me, ganesha_active) != NULL) {
+            log_warn("%s or %s is set again on %s after the release: "
+                     "releasing again",
+                     grace_active, ganesha_active, node);
+            r = mon_release(ctx, node, &reason);
+        }
+    }
+    if (r < 0) {
+        log_warn("cannot re-check the released attributes (%s), retrying at "
+                 "the next monitor",
+                 reason);
+        return;
+    }
+    st->rechecked = now;
+    r = mon_state_save(ctx, st);
+    if (r < 0) {
+        log_warn("cannot write the state file (%s), ignoring", g_strerror(-r));
+    }
+}
+
+/*
+ * Publish a live ganesha: delete the spent acks if it was not published,
+ * then set grace_active and ganesha_active. 0 or -errno with *ret_reason.
+ */
+static int mon_publish(const struct ocf_ctx *ctx, const struct mon_state *st,
+                       char **ret_reason)
+{
+    g_autofree char *node = NULL;
+    int r;
+
+    r = attr_local_node_why(ctx->deadline, &node, ret_reason);
+    if (r < 0) {
+        return r;
+    }
+    if (!st->alive) {
+        /*
+         * (Re)arming: the acks of the last failover of this node are
+         * spent. Deleting them now keeps that call off the next
+         * failover's critical path.
+         */
+        r = mon_delete_acks(ctx, node, ctx->deadline, ret_reason);
+        if (r < 0) {
+            return r;
+        }
+    }
+    /* grace first: the grace clone must be able to run before the VIP */
+    r = mon_attr_set(ctx, node, "grace_active", ret_reason);
+    if (r < 0) {
+        return r;
+    }
+    return mon_attr_set(ctx, node, "ganesha_active", ret_reason);
+}
+
+/*
+ * One observation: publish a live ganesha, release a dead or hung one.
+ * Returns 0 or -errno with *ret_reason set. The steady state runs no
+ * program at all.
  */
 static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
                        char **ret_reason)
 {
-    g_autofree char *why_dead = NULL;
+    g_autofree char *why = NULL;
     g_autofree char *node = NULL;
     int64_t now = wall_now_s();
+    int64_t unanswered = st->unanswered;
+    bool published = st->alive && !st->released;
+    enum mon_verdict verdict = mon_check(ctx, st, &why);
     int r;
 
-    if (mon_ganesha_alive(ctx, &why_dead) == 0) {
-        if (st->alive && !st->released && now >= st->asserted &&
-            now - st->asserted < MON_REASSERT_S) {
-            return 0;
+    if (verdict == MON_UNANSWERED) {
+        log_warn("%s: not hung yet, still %s", why,
+                 published ? "published" : "not published");
+        if (!published) {
+            /* an unresponsive ganesha is not published, nor released */
+            goto out_save;
         }
-        if (!st->alive) {
+    }
+    if (verdict == MON_ALIVE || verdict == MON_UNANSWERED) {
+        if (published && now >= st->asserted &&
+            now - st->asserted < MON_REASSERT_S) {
+            if (st->unanswered == unanswered) {
+                return 0;
+            }
+            goto out_save;
+        }
+        if (!st->alive || st->released) {
             log_notice("ganesha.nfsd is alive: publishing %s and %s",
                        ocf_param(ctx, "grace_active"),
                        ocf_param(ctx, "ganesha_active"));
         }
-        r = attr_local_node_why(ctx->deadline, &node, ret_reason);
-        if (r < 0) {
-            return r;
-        }
-        if (!st->alive) {
+        r = mon_publish(ctx, st, ret_reason);
+        if (r < 0 && published) {
             /*
-             * (Re)arming: the acks of the last failover of this node are
-             * spent. Deleting them now keeps that call off the next
-             * failover's critical path.
+             * attrd restarting, -ENOTCONN, -ETIMEDOUT: ganesha is alive
+             * and published, so this is no reason to fail the monitor
+             * (its restart would be a full release). Retry next time.
              */
-            r = mon_delete_acks(ctx, node, ctx->deadline, ret_reason);
-            if (r < 0) {
-                return r;
-            }
+            log_warn("cannot re-assert the attributes (%s), ganesha.nfsd "
+                     "is alive and published: retrying at the next monitor",
+                     *ret_reason);
+            g_clear_pointer(ret_reason, g_free);
+            goto out_save;
         }
-        /* grace first: the grace clone must be able to run before the VIP */
-        r = mon_attr_set(ctx, node, "grace_active", ret_reason);
-        if (r < 0) {
-            return r;
-        }
-        r = mon_attr_set(ctx, node, "ganesha_active", ret_reason);
         if (r < 0) {
             return r;
         }
@@ -600,9 +753,14 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         st->asserted = now;
     } else {
         if (st->released) {
+            if (st->unanswered != unanswered) {
+                /* a hung ganesha died: its count starts afresh */
+                (void)mon_state_save(ctx, st);
+            }
+            mon_recheck_released(ctx, st, now);
             return 0;
         }
-        log_warn("%s: releasing this node", why_dead);
+        log_warn("%s: releasing this node", why);
         r = attr_local_node_why(ctx->deadline, &node, ret_reason);
         if (r < 0) {
             return r;
@@ -616,7 +774,9 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
                    ocf_param(ctx, "ganesha_active"), node);
         st->alive = false;
         st->released = true;
+        st->rechecked = now;
     }
+out_save:
     r = mon_state_save(ctx, st);
     if (r < 0) {
         *ret_reason =
@@ -691,16 +851,25 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
     int64_t keep_ms = ocf_param_int(ctx, "grace_delay") * 1000 + MON_RESERVE_MS;
     int64_t watch_ms = MIN(ocf_param_int(ctx, "watch_ms"),
                            deadline_left_ms(ctx->deadline) - keep_ms);
+    g_autofree char *why = NULL;
     pid_t pid = 0;
+    int pidfd = -1;
     int r;
 
     if (ctx->probe || ctx->interval_ms <= 0 || watch_ms <= 0 || !st->alive ||
         st->released) {
         return 0;
     }
-    r = daemon_ganesha_pid(mon_pidfile(ctx), &pid);
+    /* the pidfd is opened before the process is checked: no pid reuse */
+    r = daemon_ganesha_find(mon_pidfile(ctx), &pid, &pidfd, &why);
     if (r == 0) {
-        r = run_wait_exit(pid, deadline_in(watch_ms, ctx->deadline));
+        if (pidfd < 0) {
+            log_debug("cannot watch ganesha.nfsd (pid %ld): no pidfd",
+                      (long)pid);
+            return 0;
+        }
+        r = daemon_wait_exit(pidfd, deadline_in(watch_ms, ctx->deadline));
+        close(pidfd);
         if (r == 0) {
             return 0;
         }

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <glib.h>
 
@@ -55,8 +54,12 @@ static const struct ocf_param nfsd_params[] = {
         .default_value = "/run/gluster/shared_storage",
         .shortdesc = "mount point of the shared storage",
         .longdesc = "Absolute path where the shared storage volume is "
-                    "mounted. This node's NFS state lives in "
-                    "<ha_vol_mnt>/nfs-ganesha/<node_dir>/nfs.",
+                    "mounted; it must be a mount point (a bind mount "
+                    "counts). This node's NFS state lives in "
+                    "<ha_vol_mnt>/nfs-ganesha/<node_dir>/nfs, reached without "
+                    "following any symlink below ha_vol_mnt. Only a symlink "
+                    "pointing below ha_vol_mnt counts as this agent's: stop "
+                    "replaces no other.",
         .check = check_path,
     },
     {
@@ -76,8 +79,9 @@ static const struct ocf_param nfsd_params[] = {
         .shortdesc = "the NFS state directory switched to shared storage",
         .longdesc = "Absolute path of the local NFS state directory. While "
                     "the resource runs it is a symlink to this node's "
-                    "directory on the shared storage; the local directory is "
-                    "kept as <state_dir>.backup and restored on stop.",
+                    "directory on the shared storage; what was there (the "
+                    "local directory, or an administrator's own symlink) is "
+                    "kept as <state_dir>.backup and put back on stop.",
         .check = check_path,
     },
     {.name = NULL},
@@ -91,7 +95,7 @@ static int nfsd_monitor(struct ocf_ctx *ctx);
 /* clang-format off */
 static const struct ocf_action nfsd_actions[] = {
     /* name           handler       timeout interval depth */
-    {"start",         nfsd_start,   20,     0,       -1},
+    {"start",         nfsd_start,   60,     0,       -1},
     {"stop",          nfsd_stop,    20,     0,       -1},
     {"monitor",       nfsd_monitor, 20,     10,      0},
     {"validate-all",  NULL,         20,     0,       -1},
@@ -109,15 +113,30 @@ static const struct ocf_agent nfsd_agent = {
         "<ha_vol_mnt>/nfs-ganesha/<node_dir>/nfs, so that ganesha keeps its "
         "NFSv4 client recovery records where the survivors can read them "
         "after a failover. It does not start or stop ganesha. "
-        "Start fails with an exit reason (OCF_ERR_ARGS, a local problem: the "
-        "cluster may run the other instances) when the shared storage or "
-        "this node's directory on it is missing; it moves a real state_dir "
-        "to <state_dir>.backup and puts the link in place atomically; it "
-        "refuses (with nothing changed) when both a real state_dir and a "
-        "leftover backup exist, instead of nesting one in the other. Start "
-        "and stop are idempotent; stop puts the backup back (or an empty "
-        "directory if there is none). Monitor and probe report running only "
-        "when state_dir is a symlink to exactly this node's directory.",
+        "Start waits, within its timeout, until ha_vol_mnt is a mount point "
+        "and this node's directory exists on it (at boot the shared storage "
+        "is often mounted after Pacemaker starts); if they never come it "
+        "fails with 1 (OCF_ERR_GENERIC, a soft error) and the reason, not "
+        "with 2, a hard error after which Pacemaker never retries the clone "
+        "on the node. A symlink or a file planted in "
+        "the path below ha_vol_mnt fails start at once (1). Start keeps what "
+        "was at state_dir (a directory, or a symlink pointing outside "
+        "ha_vol_mnt) as <state_dir>.backup: the link is built at the backup "
+        "name and exchanged with state_dir in one step (RENAME_EXCHANGE), so "
+        "state_dir never goes missing. Start refuses with 2 (OCF_ERR_ARGS: "
+        "an administrator must look at this node) when a backup is already "
+        "there next to a directory or such a symlink, or when state_dir is "
+        "neither, instead of nesting or overwriting anything. Stop puts the "
+        "backup back (an empty directory if there is none), but replaces "
+        "only a symlink pointing below ha_vol_mnt; it never touches the "
+        "shared storage. Every step of start and stop is one atomic "
+        "change, and each run carries on from whatever a killed run left: "
+        "a SIGKILL at any point loses nothing. Start and stop are "
+        "idempotent. Monitor and probe report running (0) only when "
+        "state_dir is a symlink to exactly this node's directory and that "
+        "directory is there on the mounted storage; such a link whose "
+        "storage is gone (not mounted, directory missing) is a failure (1), "
+        "any other state_dir is not running (7).",
     .params = nfsd_params,
     .actions = nfsd_actions,
     .validate = nfsd_validate,
@@ -125,27 +144,11 @@ static const struct ocf_agent nfsd_agent = {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/*
- * ocf_report(), except that a missing piece of the shared storage is local.
- * \p storage: the failure is about the shared storage or the state
- * directory (not the cluster tools).
- */
-static int nfsd_result(int r, bool storage, const char *reason)
+/* Write the exit reason once, here at the edge, and return \p ocf_rc. */
+static int nfsd_fail(int ocf_rc, const char *reason)
 {
-    int rc = ocf_report(r, reason);
-
-    if (storage && (r == -ENOENT || r == -ENOTDIR)) {
-        /*
-         * Shared storage, this node's directory or its nfs directory is
-         * missing here. OCF 1.1 gives OCF_ERR_ARGS the local meaning ("not
-         * valid on this node"): Pacemaker bans only this node and the
-         * clone keeps running elsewhere. OCF_ERR_INSTALLED would say the
-         * software is missing; OCF_ERR_CONFIGURED would stop the resource
-         * everywhere.
-         */
-        return OCF_ERR_ARGS;
-    }
-    return rc;
+    ocf_exit_reason("%s", reason);
+    return ocf_rc;
 }
 
 /* Whether path a is b or lies below it. */
@@ -156,9 +159,12 @@ static bool path_within(const char *a, const char *b)
     return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
 }
 
-/* <ha_vol_mnt>/nfs-ganesha/<node_dir>: node_dir defaults to the node name. */
-static int nfsd_node_path(const struct ocf_ctx *ctx, char **ret_path,
-                          char **ret_reason)
+/*
+ * This node's state directory relative to ha_vol_mnt,
+ * "nfs-ganesha/<node_dir>/nfs"; node_dir defaults to the node name.
+ */
+static int nfsd_node_rel(const struct ocf_ctx *ctx, char **ret_rel,
+                         char **ret_reason)
 {
     const char *node_dir = ocf_param(ctx, "node_dir");
     g_autofree char *node = NULL;
@@ -171,28 +177,7 @@ static int nfsd_node_path(const struct ocf_ctx *ctx, char **ret_path,
         }
         node_dir = node;
     }
-    *ret_path = g_build_filename(ocf_param(ctx, "ha_vol_mnt"), "nfs-ganesha",
-                                 node_dir, NULL);
-    return 0;
-}
-
-/* A directory that must exist; -errno with a reason naming what it is. */
-static int nfsd_need_dir(const char *path, const char *what, char **ret_reason)
-{
-    struct stat st;
-
-    if (stat(path, &st) < 0) {
-        int r = -errno;
-
-        *ret_reason = g_strdup_printf(
-            "%s %s %s (%s)", what, path,
-            r == -ENOENT ? "is missing" : "cannot be used", g_strerror(-r));
-        return r;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        *ret_reason = g_strdup_printf("%s %s is not a directory", what, path);
-        return -ENOTDIR;
-    }
+    *ret_rel = g_strconcat("nfs-ganesha/", node_dir, "/nfs", NULL);
     return 0;
 }
 
@@ -219,34 +204,37 @@ static int nfsd_start(struct ocf_ctx *ctx)
     const char *mnt = ocf_param(ctx, "ha_vol_mnt");
     const char *state_dir = ocf_param(ctx, "state_dir");
     g_autofree char *reason = NULL;
-    g_autofree char *node_path = NULL;
-    g_autofree char *target = NULL;
+    g_autofree char *rel = NULL;
     int r;
 
-    r = nfsd_node_path(ctx, &node_path, &reason);
+    r = nfsd_node_rel(ctx, &rel, &reason);
     if (r < 0) {
-        return nfsd_result(r, false, reason);
+        return ocf_report(r, reason);
     }
-    r = nfsd_need_dir(mnt, "shared storage", &reason);
-    if (r == 0) {
-        r = nfsd_need_dir(
-            node_path, "this node's directory on the shared storage", &reason);
+    /*
+     * Not mounted yet or not created yet: wait within start's timeout. If
+     * it never comes, 1 (soft): a failure-timeout brings the clone back
+     * here; 2 is a hard error, never retried on this node.
+     */
+    r = statedir_storage_wait(mnt, rel, ctx->deadline, &reason);
+    if (r < 0) {
+        return nfsd_fail(OCF_ERR_GENERIC, reason);
     }
-    if (r == 0) {
-        target = g_build_filename(node_path, "nfs", NULL);
-        r = nfsd_need_dir(target, "this node's NFS state directory", &reason);
+    r = statedir_switch(state_dir, mnt, rel, &reason);
+    if (r == -EEXIST) {
+        /* something in the way that only an administrator can judge */
+        return nfsd_fail(OCF_ERR_ARGS, reason);
     }
-    if (r == 0) {
-        r = statedir_switch(state_dir, target, &reason);
+    if (r < 0) {
+        return nfsd_fail(OCF_ERR_GENERIC, reason);
     }
-    if (r == 0) {
-        log_info("%s now points to %s", state_dir, target);
-    }
-    return nfsd_result(r, true, reason);
+    log_info("%s now points to %s/%s", state_dir, mnt, rel);
+    return OCF_SUCCESS;
 }
 
 static int nfsd_stop(struct ocf_ctx *ctx)
 {
+    const char *mnt = ocf_param(ctx, "ha_vol_mnt");
     const char *state_dir = ocf_param(ctx, "state_dir");
     g_autofree char *reason = NULL;
     int r;
@@ -256,40 +244,55 @@ static int nfsd_stop(struct ocf_ctx *ctx)
         log_warn("invalid parameters: nothing can have been started");
         return OCF_SUCCESS;
     }
-    r = statedir_restore(state_dir, &reason);
-    return nfsd_result(r, true, reason);
+    r = statedir_restore(state_dir, mnt, &reason);
+    if (r < 0) {
+        return nfsd_fail(OCF_ERR_GENERIC, reason);
+    }
+    return OCF_SUCCESS;
 }
 
 static int nfsd_monitor(struct ocf_ctx *ctx)
 {
+    const char *mnt = ocf_param(ctx, "ha_vol_mnt");
     const char *state_dir = ocf_param(ctx, "state_dir");
     g_autofree char *reason = NULL;
-    g_autofree char *node_path = NULL;
-    g_autofree char *target = NULL;
+    g_autofree char *rel = NULL;
     int r;
 
-    r = nfsd_node_path(ctx, &node_path, &reason);
+    r = nfsd_node_rel(ctx, &rel, &reason);
     if (r < 0) {
         /* no crm_node (probe under OCF_TESTER_FAIL_HAVE_BINARY): 5 */
-        return nfsd_result(r, false, reason);
+        return ocf_report(r, reason);
     }
-    target = g_build_filename(node_path, "nfs", NULL);
-    r = statedir_check(state_dir, target);
+    r = statedir_check(state_dir, mnt, rel);
     switch (r) {
     case 0:
-        return OCF_SUCCESS;
+        break;
     case -ENOENT:
     case -ENOLINK:
         return OCF_NOT_RUNNING;
     case -EXDEV:
-        log_warn("%s is a symlink, but not to %s: not running", state_dir,
-                 target);
+        log_warn("%s is a symlink, but not to %s/%s: not running", state_dir,
+                 mnt, rel);
         return OCF_NOT_RUNNING;
     default:
         reason =
             g_strdup_printf("cannot check %s: %s", state_dir, g_strerror(-r));
-        return nfsd_result(r, true, reason);
+        return nfsd_fail(OCF_ERR_GENERIC, reason);
     }
+    /* Linked: a link into storage that is gone is no running resource. */
+    r = statedir_mount_check(mnt, &reason);
+    if (r == 0) {
+        r = statedir_target_check(mnt, rel, &reason);
+    }
+    if (r < 0) {
+        g_autofree char *why = g_strdup_printf(
+            "%s points to %s/%s, but the shared storage is not usable: %s",
+            state_dir, mnt, rel, reason);
+
+        return nfsd_fail(OCF_ERR_GENERIC, why);
+    }
+    return OCF_SUCCESS;
 }
 
 int main(int argc, char **argv)

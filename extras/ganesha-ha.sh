@@ -688,6 +688,16 @@ build_group() {
     local nic=()
     [[ -n $CF_NIC ]] && nic=("nic=$CF_NIC")
     local first=()
+    # ganesha_handoff first, so that it stops after the address: on failback
+    # the survivor releases the home node's clients (RELEASE_IP) before the
+    # address comes up at home, where they reclaim (README, failback)
+    if [[ -z ${handoff_force+set} ]]; then
+        agent_flags ocf:heartbeat:ganesha_handoff
+        handoff_force=("${agent_force[@]}")
+    fi
+    pcsf resource create "$s-handoff" ocf:heartbeat:ganesha_handoff \
+        "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" \
+        --group "$s-group" "${handoff_force[@]}"
     # upstream's nfs_block only with HA_NFS_BLOCK=yes (README: it drops NFS
     # to an address whose ganesha already serves, and costs two serial
     # operations on every failover)
@@ -1241,7 +1251,7 @@ cmd_teardown() {
         if ((DRY_RUN == 0)) && ! offline; then
             local still
             query_mon || die "cannot query the cluster after stopping the HA resources"
-            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
+            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-handoff') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
             [[ -z $still ]] || die "still active after the stop (left disabled, not deleted): $still"
         fi
         # 2. delete them and their constraints
@@ -1408,9 +1418,11 @@ status_report() {
             bad=1; reasons+=("VIP of $n is not running")
         else
             local member cnt
-            for member in nfs_block cluster_ip-1 nfs_unblock; do
-                # nfs_block is optional (HA_NFS_BLOCK): checked where it exists
-                [[ $member == nfs_block && $(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-nfs_block'])") == 0 ]] && continue
+            for member in handoff nfs_block cluster_ip-1 nfs_unblock; do
+                # nfs_block is optional (HA_NFS_BLOCK), handoff absent from
+                # older setups: each checked where it exists
+                [[ $member == nfs_block || $member == handoff ]] &&
+                    [[ $(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member'])") == 0 ]] && continue
                 cnt=$(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member' and @active='true' and @role='Started' and node/@name='$vip_on'])")
                 [[ $cnt == 1 ]] || { bad=1; reasons+=("$n-$member is not started on $vip_on"); }
             done

@@ -1,6 +1,7 @@
 /*
- * daemon: is the local ganesha.nfsd alive? Reads the pid file strictly, then
- * checks the process's identity in /proc so a recycled pid does not count.
+ * daemon: is the local ganesha.nfsd alive? Asks the pid file's lock holder
+ * (else its first line), pins that process with a pidfd, then checks its
+ * identity in /proc so neither stale content nor a recycled pid counts.
  * Spawns nothing: this runs in every monitor.
  */
 #include "config.h"
@@ -16,9 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <poll.h>
+#include <sys/stat.h>
+
 #include <glib.h>
 
+#include "deadline.h"
 #include "log.h"
+#include "run.h"
 
 /* Longest name the kernel keeps in /proc/<pid>/comm (TASK_COMM_LEN - 1). */
 #define DAEMON_COMM_MAX 15
@@ -83,16 +89,18 @@ static long pid_max(void)
 }
 
 /*
- * Strict pid file content: decimal digits, optionally one trailing newline,
- * no sign, no spaces, > 0 and <= pid_max.
+ * The first line of a pid file: decimal digits, no sign, no spaces, > 0 and
+ * <= pid_max. Only the first line counts: ganesha 4.x rewrites its pid file
+ * without O_TRUNC, so after a restart with a shorter pid it reads "866\n7\n".
  */
 static int parse_pid(const char *buf, size_t len, pid_t *ret_pid)
 {
+    const char *nl = memchr(buf, '\n', len);
     long value = 0;
     size_t i;
 
-    if (len > 0 && buf[len - 1] == '\n') {
-        len--;
+    if (nl != NULL) {
+        len = (size_t)(nl - buf);
     }
     if (len == 0 || len > 10) {
         return -EINVAL;
@@ -204,30 +212,123 @@ int daemon_pid_is(pid_t pid, const char *name)
     return exe_matches(pid, name);
 }
 
-/* Open and parse one pid file; only its last component must not be a link. */
-static int read_pidfile(const char *pidfile, pid_t *ret_pid)
+/*
+ * The pid of the process holding a write-conflicting lock on \p fd (ganesha
+ * 4.x holds a POSIX write lock on its pid file while it runs), 0 if there
+ * is none or it cannot be known (an OFD lock, a holder in another pid
+ * namespace, no lock support).
+ */
+static pid_t lock_holder(int fd)
 {
-    char buf[32];
-    size_t len;
-    int rc;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 
-    rc = read_small_file(pidfile, O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, buf,
-                         sizeof(buf), &len);
-    if (rc < 0) {
-        return rc;
+#ifdef F_OFD_GETLK
+    if (fcntl(fd, F_OFD_GETLK, &fl) < 0) {
+        fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_GETLK, &fl) < 0) {
+            return 0;
+        }
     }
-    if (parse_pid(buf, len, ret_pid) < 0) {
-        log_debug("pid file %s holds no valid pid", pidfile);
-        return -ESRCH;
+#else
+    if (fcntl(fd, F_GETLK, &fl) < 0) {
+        return 0;
     }
-    return 0;
+#endif
+    if (fl.l_type == F_UNLCK || fl.l_pid <= 0) {
+        return 0;
+    }
+    return fl.l_pid;
 }
 
-int daemon_ganesha_pid(const char *pidfile, pid_t *ret_pid)
+/*
+ * Open one pid file (only its last component must not be a link) and name
+ * the pid it stands for: the holder of its lock, else its first line.
+ */
+static int read_pidfile(const char *pidfile, pid_t *ret_pid, char **ret_reason)
+{
+    char buf[64];
+    struct stat st;
+    size_t len = 0;
+    pid_t holder;
+    pid_t pid = 0;
+    int rc = 0;
+    int fd;
+
+    fd = open(pidfile,
+              O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        rc = -errno;
+        *ret_reason = g_strdup_printf("cannot open the pid file %s: %s",
+                                      pidfile, g_strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        *ret_reason =
+            g_strdup_printf("the pid file %s is not a regular file", pidfile);
+        rc = -ESRCH;
+        goto out_close_fd;
+    }
+    holder = lock_holder(fd);
+    while (len < sizeof(buf) - 1) {
+        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    if (parse_pid(buf, len, &pid) < 0) {
+        pid = 0;
+    }
+    if (holder > 0) {
+        if (pid != holder) {
+            log_info("the pid file %s names %s, but pid %ld holds its "
+                     "lock: trusting the lock",
+                     pidfile, pid > 0 ? "another pid" : "no valid pid",
+                     (long)holder);
+        }
+        *ret_pid = holder;
+    } else if (pid > 0) {
+        *ret_pid = pid;
+    } else {
+        *ret_reason = g_strdup_printf("the pid file %s holds no valid pid in "
+                                      "its first line and nobody holds its "
+                                      "lock",
+                                      pidfile);
+        rc = -ESRCH;
+    }
+out_close_fd:
+    close(fd);
+    return rc;
+}
+
+/* 1 once the process behind \p pidfd exited, 0 if not, or -errno. */
+static int pidfd_exited(int pidfd, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    int rc;
+
+    do {
+        rc = poll(&pfd, 1, timeout_ms);
+    } while (rc < 0 && errno == EINTR && timeout_ms == 0);
+    if (rc < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    return rc > 0 ? 1 : 0;
+}
+
+int daemon_ganesha_find(const char *pidfile, pid_t *ret_pid, int *ret_pidfd,
+                        char **ret_reason)
 {
     static const char *const defaults[] = {DAEMON_PIDFILES_DEFAULT};
+    g_autofree char *reason = NULL;
     const char *path = pidfile;
     pid_t pid = 0;
+    int pidfd = -1;
     int rc;
 
     if (path == NULL) {
@@ -240,27 +341,93 @@ int daemon_ganesha_pid(const char *pidfile, pid_t *ret_pid)
             }
         }
         if (path == NULL) {
-            log_debug("no ganesha pid file in the default places");
-            return -ENOENT;
+            reason = g_strdup("no ganesha pid file in the default places ("
+                              "/run/ganesha/ganesha.pid, /var/run/ganesha.pid,"
+                              " /var/run/ganesha.nfsd.pid)");
+            rc = -ENOENT;
+            goto out;
         }
     }
-    rc = read_pidfile(path, &pid);
-    if (rc == -ENOENT) {
-        log_debug("pid file %s does not exist", path);
-        return -ENOENT;
-    }
+    rc = read_pidfile(path, &pid, &reason);
     if (rc < 0) {
-        return rc;
+        goto out;
+    }
+    /* Pin the process first: what /proc says next is about this one. */
+    pidfd = run_pidfd_open(pid);
+    if (pidfd < 0 && errno == ESRCH) {
+        reason = g_strdup_printf("pid %ld from %s is gone", (long)pid, path);
+        rc = -ESRCH;
+        goto out;
     }
     rc = daemon_pid_is(pid, DAEMON_NAME);
-    if (rc == -ESRCH || rc == 0) {
-        log_debug("pid %ld from %s is not a live %s", (long)pid, path,
-                  DAEMON_NAME);
-        return -ESRCH;
+    if (rc == -ESRCH) {
+        reason = g_strdup_printf("pid %ld from %s is gone", (long)pid, path);
+        goto out_close_pidfd;
+    }
+    if (rc == 0) {
+        g_autofree char *comm_path =
+            g_strdup_printf("/proc/%ld/comm", (long)pid);
+        g_autofree char *comm = NULL;
+
+        if (g_file_get_contents(comm_path, &comm, NULL, NULL)) {
+            g_strchomp(comm);
+        }
+        reason = g_strdup_printf("pid %ld from %s is %s, not %s", (long)pid,
+                                 path, comm != NULL ? comm : "another program",
+                                 DAEMON_NAME);
+        rc = -ESRCH;
+        goto out_close_pidfd;
     }
     if (rc < 0) {
-        return rc;
+        reason = g_strdup_printf("cannot check pid %ld from %s: %s", (long)pid,
+                                 path, g_strerror(-rc));
+        goto out_close_pidfd;
+    }
+    if (pidfd >= 0 && pidfd_exited(pidfd, 0) != 0) {
+        /* it exited during the check: /proc may have shown a successor */
+        reason = g_strdup_printf("pid %ld from %s exited", (long)pid, path);
+        rc = -ESRCH;
+        goto out_close_pidfd;
     }
     *ret_pid = pid;
-    return 0;
+    if (ret_pidfd != NULL) {
+        *ret_pidfd = pidfd;
+        pidfd = -1;
+    }
+    rc = 0;
+out_close_pidfd:
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
+out:
+    if (rc < 0) {
+        log_debug("no live %s: %s", DAEMON_NAME, reason);
+        if (ret_reason != NULL) {
+            *ret_reason = g_steal_pointer(&reason);
+        }
+    }
+    return rc;
+}
+
+int daemon_ganesha_pid(const char *pidfile, pid_t *ret_pid)
+{
+    return daemon_ganesha_find(pidfile, ret_pid, NULL, NULL);
+}
+
+int daemon_wait_exit(int pidfd, int64_t deadline)
+{
+    int64_t left;
+
+    if (pidfd < 0) {
+        return -EBADF;
+    }
+    for (;;) {
+        int rc;
+
+        left = deadline_left_ms(deadline);
+        rc = pidfd_exited(pidfd, left > INT_MAX ? INT_MAX : (int)left);
+        if (rc != 0 || deadline_passed(deadline)) {
+            return rc;
+        }
+    }
 }

@@ -1,27 +1,54 @@
 /*
- * daemon: is the local ganesha.nfsd alive? A pid file, then the process's
- * identity (/proc/<pid>/comm or exe), so a recycled pid does not count.
+ * daemon: is the local ganesha.nfsd alive? The pid file's lock holder (else
+ * its first line), pinned by a pidfd, then the process's identity
+ * (/proc/<pid>/comm or exe), so stale content or a recycled pid do not count.
  */
 #ifndef GOCF_DAEMON_H
 #define GOCF_DAEMON_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #define DAEMON_NAME "ganesha.nfsd"
 
 /*! Pid files tried in order when none is configured. */
-#define DAEMON_PIDFILES_DEFAULT \
-    "/run/ganesha/ganesha.pid", "/var/run/ganesha.pid", "/var/run/ganesha.nfsd.pid"
+#define DAEMON_PIDFILES_DEFAULT                                                \
+    "/run/ganesha/ganesha.pid", "/var/run/ganesha.pid",                        \
+        "/var/run/ganesha.nfsd.pid"
 
 /*!
- * \brief Find the live ganesha.nfsd.
+ * \brief Find the live ganesha.nfsd and pin it with a pidfd.
+ *
+ * The pid is the holder of the pid file's write lock (ganesha 4.x holds
+ * one while it runs; F_OFD_GETLK, else F_GETLK), else the first line of the
+ * file (ganesha rewrites it without truncating it, so later lines are stale
+ * and ignored). The process is pinned with a pidfd before /proc is read, and
+ * the pidfd is checked again after, so a pid reused in between never counts.
+ *
+ * \param[in]  pidfile     the pid file, or NULL for the defaults (the first
+ *                         that exists)
+ * \param[out] ret_pid     its pid (set only on success)
+ * \param[out] ret_pidfd   a pidfd of it that the caller closes, or -1 where
+ *                         the kernel has no pidfd_open (set only on
+ *                         success); may be NULL
+ * \param[out] ret_reason  on failure, a sentence saying why ganesha does not
+ *                         count as alive (g_free it); may be NULL
+ * \return as daemon_ganesha_pid()
+ */
+int daemon_ganesha_find(const char *pidfile, pid_t *ret_pid, int *ret_pidfd,
+                        char **ret_reason);
+
+/*!
+ * \brief Find the live ganesha.nfsd (daemon_ganesha_find() without the
+ *        pidfd and the reason).
  *
  * \param[in]  pidfile  the pid file to read, or NULL for the defaults
  *                      (the first that exists)
  * \param[out] ret_pid  its pid
  * \return 0 if alive, -ENOENT if no pid file, -ESRCH if the pid file is
- *         empty/malformed or names no process or a process that is not
- *         ganesha.nfsd, or another negative errno
+ *         not a regular file, names no pid (first line, no lock holder), no
+ *         process, or a process that is not ganesha.nfsd, or another
+ *         negative errno
  */
 int daemon_ganesha_pid(const char *pidfile, pid_t *ret_pid);
 
@@ -30,5 +57,13 @@ int daemon_ganesha_pid(const char *pidfile, pid_t *ret_pid);
  * \return 1, 0, or a negative errno (-ESRCH: no such process)
  */
 int daemon_pid_is(pid_t pid, const char *name);
+
+/*!
+ * \brief Sleep until the process behind \p pidfd exits (nothing polled).
+ * \param[in] pidfd     from daemon_ganesha_find()
+ * \param[in] deadline  absolute deadline (see deadline.h)
+ * \return 1 once it exited, 0 at the deadline, or a negative errno
+ */
+int daemon_wait_exit(int pidfd, int64_t deadline);
 
 #endif

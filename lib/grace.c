@@ -1,8 +1,8 @@
 /*
  * grace: NFS-Ganesha's D-Bus admin calls (grace, get_grace) over a private
  * connection to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured). The
- * connection is polled here, so authentication, Hello and the call all end
- * by the caller's deadline.
+ * connection is polled here, so connect, authentication, Hello and the call
+ * all end by the caller's deadline.
  */
 #include "config.h"
 
@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <string.h>
 
 #include <dbus/dbus.h>
@@ -207,9 +209,61 @@ static DBusMessage *call_bounded(DBusConnection *conn, struct watch_set *set,
     return reply;
 }
 
+/* Set by the connect timer's handler: the bound, not something else, hit. */
+static volatile sig_atomic_t connect_timer_fired;
+
+static void connect_timer_handler(int sig)
+{
+    (void)sig;
+    connect_timer_fired = 1;
+}
+
+/*
+ * dbus_connection_open_private() under a one-shot SIGALRM timer. A frozen
+ * dbus-daemon whose listen backlog is full blocks connect() without a bound,
+ * and libdbus offers no asynchronous connect; its connect() is not retried
+ * on EINTR, so a signal handler installed without SA_RESTART ends it at the
+ * deadline. The agents are single-threaded and use no other timer.
+ */
+static DBusConnection *open_bounded(const char *address, int64_t deadline,
+                                    DBusError *error, bool *ret_timed_out)
+{
+    struct sigaction action = {.sa_handler = connect_timer_handler};
+    struct sigaction old_action;
+    struct itimerval timer = {{0, 0}, {0, 0}};
+    struct itimerval old_timer;
+    int64_t left_ms = deadline_left_ms(deadline);
+    DBusConnection *conn;
+
+    *ret_timed_out = false;
+    if (left_ms <= 0) {
+        *ret_timed_out = true;
+        dbus_set_error_const(error, DBUS_ERROR_TIMEOUT,
+                             "deadline passed before connecting");
+        return NULL;
+    }
+    sigemptyset(&action.sa_mask);
+    timer.it_value.tv_sec = (time_t)(left_ms / 1000);
+    timer.it_value.tv_usec = (suseconds_t)((left_ms % 1000) * 1000);
+    connect_timer_fired = 0;
+    if (sigaction(SIGALRM, &action, &old_action) < 0) {
+        return dbus_connection_open_private(address, error);
+    }
+    if (setitimer(ITIMER_REAL, &timer, &old_timer) < 0) {
+        (void)sigaction(SIGALRM, &old_action, NULL);
+        return dbus_connection_open_private(address, error);
+    }
+    conn = dbus_connection_open_private(address, error);
+    timer = (struct itimerval){{0, 0}, {0, 0}};
+    (void)setitimer(ITIMER_REAL, &old_timer, NULL);
+    (void)sigaction(SIGALRM, &old_action, NULL);
+    *ret_timed_out = conn == NULL && connect_timer_fired;
+    return conn;
+}
+
 /*
  * Open a private connection to the system bus and register on it with a
- * Hello bounded by the deadline.
+ * Hello, all bounded by the deadline.
  */
 static int bus_connect(int64_t deadline, struct watch_set *set,
                        DBusConnection **ret_conn, char **ret_reason)
@@ -220,13 +274,23 @@ static int bus_connect(int64_t deadline, struct watch_set *set,
     DBusMessage *reply;
     DBusError error;
     const char *unique = NULL;
+    bool timed_out = false;
     int rc;
 
     if (address == NULL || address[0] == '\0') {
         address = GRACE_DEFAULT_BUS_ADDRESS;
     }
     dbus_error_init(&error);
-    conn = dbus_connection_open_private(address, &error);
+    conn = open_bounded(address, deadline, &error, &timed_out);
+    if (conn == NULL && timed_out) {
+        set_reason(ret_reason,
+                   g_strdup_printf("connecting to the system bus at %s did "
+                                   "not complete by the deadline (a frozen "
+                                   "bus daemon?)",
+                                   address));
+        dbus_error_free(&error);
+        return -ETIMEDOUT;
+    }
     if (conn == NULL) {
         set_reason(ret_reason,
                    g_strdup_printf("cannot connect to the system bus at "

@@ -1,7 +1,7 @@
 /*
- * run: spawn a program from an argv (posix_spawnp, never a shell), capture
- * its stdout and stderr (bounded), and kill its process group at the
- * deadline. The child is always reaped; no descriptor outlives the call.
+ * run: spawn a program from an argv (fork + execvp, never a shell), capture
+ * its stdout and stderr (bounded), and kill it at the deadline. The child
+ * dies with the agent; it is always reaped; no descriptor outlives the call.
  */
 #include "config.h"
 
@@ -16,10 +16,10 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,7 +28,8 @@
 #include <sys/pidfd.h>
 #endif
 
-extern char **environ;
+/* linux/close_range.h */
+#define RUN_CLOSE_RANGE_CLOEXEC (1U << 2)
 
 /* Longest command line we log (the command itself runs whatever its size). */
 #define LOG_CMD_MAX 1024
@@ -120,7 +121,7 @@ static int spawn_errno(int err)
     }
 }
 
-static int open_pidfd(pid_t pid)
+int run_pidfd_open(pid_t pid)
 {
 #if defined(HAVE_PIDFD_OPEN)
     return pidfd_open(pid, 0);
@@ -130,6 +131,91 @@ static int open_pidfd(pid_t pid)
     errno = ENOSYS;
     return -1;
 #endif
+}
+
+/* Write all of \p len bytes (the child's exec failure report). */
+static void write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/*
+ * The child between fork and exec (only async-signal-safe calls). It stays
+ * in the agent's process group, so pacemaker-execd's kill of a timed-out or
+ * cancelled operation (kill(-pgid, SIGKILL)) reaches it, and it gets
+ * SIGKILL when the agent dies alone (PR_SET_PDEATHSIG; getppid() after it
+ * closes the race with a parent that died before, as systemd's
+ * FORK_DEATHSIG does). A tool must never finish a write after its
+ * operation ended: a cancelled monitor's "-v 1" landing after stop's "-D"
+ * would leave an attribute set with nothing watching it. The agents are
+ * single-threaded, so "parent" is the process, not just a thread of it.
+ */
+static void child_exec(const char *const *argv, pid_t parent, int out_fd,
+                       int err_fd, int report_fd)
+{
+    sigset_t sigs;
+    int err;
+    int fd;
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) {
+        goto fail;
+    }
+    if (getppid() != parent) {
+        raise(SIGKILL);
+        _exit(127);
+    }
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            (void)signal(sig, SIG_DFL);
+        }
+    }
+    sigemptyset(&sigs);
+    if (sigprocmask(SIG_SETMASK, &sigs, NULL) < 0) {
+        goto fail;
+    }
+    fd = open("/dev/null", O_RDONLY);
+    if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 ||
+        dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) {
+        goto fail;
+    }
+    if (fd > STDERR_FILENO) {
+        close(fd);
+    }
+#ifdef SYS_close_range
+    /* nothing but 0, 1, 2 reaches the tool (report_fd closes at exec) */
+    (void)syscall(SYS_close_range, STDERR_FILENO + 1, ~0U,
+                  RUN_CLOSE_RANGE_CLOEXEC);
+#endif
+    execvp(argv[0], (char *const *)argv);
+fail:
+    err = errno;
+    write_all(report_fd, &err, sizeof(err));
+    _exit(127);
+}
+
+/* The child's exec failure (a positive errno), or 0 once it exec'd. */
+static int read_report(int fd)
+{
+    int err = 0;
+    ssize_t n;
+
+    do {
+        n = read(fd, &err, sizeof(err));
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof(err) ? (err != 0 ? err : EIO) : 0;
 }
 
 /* One captured stream. */
@@ -180,12 +266,11 @@ static int poll_timeout(int64_t deadline)
     return left > INT_MAX ? INT_MAX : (int)left;
 }
 
-/* Kill the child's process group and reap the child. */
+/* Kill the child and reap it. */
 static void kill_and_reap(pid_t pid)
 {
     int status;
 
-    kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -289,11 +374,10 @@ int run_argv(const char *const *argv, int64_t deadline,
 {
     g_autofree char *cmd = NULL;
     struct stream streams[2] = {{-1, NULL}, {-1, NULL}};
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
     int out_pipe[2] = {-1, -1};
     int err_pipe[2] = {-1, -1};
-    sigset_t sigs;
+    int report_pipe[2] = {-1, -1};
+    pid_t parent;
     pid_t pid = -1;
     int pidfd = -1;
     int status = 0;
@@ -327,28 +411,25 @@ int run_argv(const char *const *argv, int64_t deadline,
         goto out_close_pipes;
     }
 
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
-                                     0);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-    posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-#endif
-    posix_spawnattr_init(&attr);
-    sigemptyset(&sigs);
-    posix_spawnattr_setsigmask(&attr, &sigs);
-    sigfillset(&sigs);
-    posix_spawnattr_setsigdefault(&attr, &sigs);
-    /* own process group: the deadline kill reaches its children too */
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETPGROUP);
-    rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&fa);
+    if (pipe2(report_pipe, O_CLOEXEC) < 0) {
+        rc = -errno;
+        goto out_close_pipes;
+    }
+    parent = getpid();
+    pid = fork();
+    if (pid < 0) {
+        rc = -errno;
+        goto out_close_pipes;
+    }
+    if (pid == 0) {
+        child_exec(argv, parent, out_pipe[1], err_pipe[1], report_pipe[1]);
+    }
+    close(report_pipe[1]);
+    report_pipe[1] = -1;
+    rc = read_report(report_pipe[0]);
     if (rc != 0) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
         log_debug("cannot run %s: %s", argv[0], strerror(rc));
         rc = spawn_errno(rc);
         goto out_close_pipes;
@@ -365,7 +446,7 @@ int run_argv(const char *const *argv, int64_t deadline,
         fcntl(streams[i].fd, F_SETFL,
               fcntl(streams[i].fd, F_GETFL) | O_NONBLOCK);
     }
-    pidfd = open_pidfd(pid);
+    pidfd = run_pidfd_open(pid);
 
     rc = wait_child(pid, pidfd, streams, deadline, &status);
     if (rc < 0) {
@@ -409,24 +490,10 @@ out_close_pipes:
         if (err_pipe[i] >= 0) {
             close(err_pipe[i]);
         }
+        if (report_pipe[i] >= 0) {
+            close(report_pipe[i]);
+        }
     }
 out:
-    return rc;
-}
-
-int run_wait_exit(pid_t pid, int64_t deadline)
-{
-    struct pollfd pfd = {.events = POLLIN};
-    int rc;
-
-    pfd.fd = open_pidfd(pid);
-    if (pfd.fd < 0) {
-        return errno == ESRCH ? 1 : -errno;
-    }
-    do {
-        rc = poll(&pfd, 1, poll_timeout(deadline));
-    } while (rc < 0 && errno == EINTR && !deadline_passed(deadline));
-    rc = rc > 0 ? 1 : (rc == 0 || errno == EINTR) ? 0 : -errno;
-    close(pfd.fd);
     return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * run: run an external program from an argv (never a shell), with a
- * deadline, capturing stdout and stderr; the child is killed at the deadline.
+ * deadline, capturing stdout and stderr; the child is killed at the deadline
+ * and dies with the caller.
  */
 #ifndef GOCF_RUN_H
 #define GOCF_RUN_H
@@ -21,9 +22,14 @@ struct run_result {
 /*!
  * \brief Run \p argv[0] (searched in PATH) with \p argv, wait for it.
  *
- * stdin is /dev/null. When OCF_TESTER_FAIL_HAVE_BINARY=1 is set, every
- * program counts as missing (-ENOENT), as ocf-shellfuncs' have_binary does.
- * Every command is logged at debug level (OCF_TRACE_RA: at info).
+ * stdin is /dev/null. The child stays in the caller's process group and
+ * gets SIGKILL when the caller dies (PR_SET_PDEATHSIG), so a tool never
+ * outlives the operation that started it (pacemaker-execd kills a timed-out
+ * operation's process group). At the deadline the child itself is killed:
+ * the tools run here start no children of their own. When
+ * OCF_TESTER_FAIL_HAVE_BINARY=1 is set, every program counts as missing
+ * (-ENOENT), as ocf-shellfuncs' have_binary does. Every command is logged
+ * at debug level (OCF_TRACE_RA: at info).
  *
  * \param[in]  argv        NULL-terminated argument vector
  * \param[in]  deadline    absolute deadline (see deadline.h)
@@ -40,18 +46,13 @@ int run_argv(const char *const *argv, int64_t deadline,
 /*! \brief Free what run_argv() put in \p result. NULL-safe. */
 void run_result_clear(struct run_result *result);
 
+/*!
+ * \brief A pidfd for \p pid (pidfd_open(2), or its raw syscall).
+ * \return the descriptor, or -1 with errno set (ENOSYS where unsupported)
+ */
+int run_pidfd_open(pid_t pid);
+
 /*! \brief Whether \p program can be found in PATH and executed. */
 int run_have_program(const char *program);
-
-/*!
- * \brief Wait for a process that is not our child to exit (a pidfd: the
- *        caller sleeps, nothing is polled).
- *
- * \param[in] pid       the process
- * \param[in] deadline  absolute deadline (see deadline.h)
- * \return 1 once it exited (or if it is already gone), 0 at the deadline,
- *         -ENOSYS without pidfd support, another negative errno on failure
- */
-int run_wait_exit(pid_t pid, int64_t deadline);
 
 #endif

@@ -12,7 +12,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 24
+tap_plan 25
 
 C=$T/conf
 CIB=$T/cib.xml
@@ -61,8 +61,10 @@ ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1"
 [[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY']/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]
 ok $? "a ganesha-active rule on each of the 3 groups"
 members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
-[[ $members == ' id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
-ok $? "n2-group = cluster_ip-1, nfs_unblock in that order (no nfs_block by default)"
+[[ $members == ' id="n2-handoff" id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
+ok $? "n2-group = handoff, cluster_ip-1, nfs_unblock in that order (no nfs_block by default)"
+[[ $(q "string(//primitive[@id='n2-handoff']//nvpair[@name='home_node']/@value)") == n2 ]]
+ok $? "n2-handoff: home_node=n2"
 [[ $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir/ &&
     $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='reset_local_on_unblock_stop']/@value)") == true &&
     $(q "count(//primitive[@id='n2-nfs_unblock']/operations/op[@timeout='60s'])") == 3 ]]
@@ -113,7 +115,7 @@ rc=0
 "$GHA" add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
 ok "$rc" "add n4 10.77.0.104"
 [[ $rc == 0 ]] || diag_file "$T/err"
-[[ $(q "count(//group[@id='n4-group']/primitive)") == 2 &&
+[[ $(q "count(//group[@id='n4-group']/primitive)") == 3 &&
     $(q "string(//primitive[@id='n4-cluster_ip-1']//nvpair[@name='ip']/@value)") == 10.77.0.104 &&
     $(q "string(//rsc_location[@rsc='n1-group' and @node='n1']/@score)") == 4000 &&
     $(q "string(//rsc_location[@rsc='n1-group' and @node='n4']/@score)") == 3000 &&

@@ -17,7 +17,7 @@ SBX_TOOL=$HA_SRC_DIR/extras/sandbox/ganesha-sandbox
 for a in ganesha_mon ganesha_grace ganesha_nfsd; do
     [[ -x /usr/lib/ocf/resource.d/heartbeat/$a ]] || tap_skip_all "agent $a not installed"
 done
-if ip netns list 2>/dev/null | grep -q '^gocf-' || [[ -e ${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/nodes.conf ]]; then
+if ! "$SBX_TOOL" reap; then
     tap_skip_all "a sandbox is already up (in use by someone else?)"
 fi
 
@@ -88,8 +88,8 @@ ok "$rc" "setup on the running cluster ($((SECONDS - time_start))s)"
 [[ $rc == 0 ]] || diag_file "$T/err"
 mon >"$T/mon.xml"
 n_started=$(xmllint --xpath 'count(//group/resource[@role="Started"])' "$T/mon.xml")
-[[ $n_started == 6 && $(xmllint --xpath 'count(//group/resource[contains(@id, "-nfs_block")])' "$T/mon.xml") == 0 ]]
-ok $? "the 6 group members (address, nfs_unblock per node; no nfs_block) are started ($n_started)"
+[[ $n_started == 9 && $(xmllint --xpath 'count(//group/resource[contains(@id, "-nfs_block")])' "$T/mon.xml") == 0 ]]
+ok $? "the 9 group members (handoff, address, nfs_unblock per node; no nfs_block) are started ($n_started)"
 [[ $(xmllint --xpath 'count(//clone[@id="nfs_setup-clone" or @id="nfs-mon-clone" or @id="nfs-grace-clone"]/resource[@role="Started"])' "$T/mon.xml") == 9 ]]
 ok $? "the 3 clones run on n1..n3 (9 instances), not on the unconfigured n4"
 [[ $(vip_on n1) == n1 && $(vip_on n2) == n2 && $(vip_on n3) == n3 ]]

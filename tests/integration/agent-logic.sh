@@ -4,8 +4,8 @@
 # crm_attribute and cibadmin, no cluster): the release order and the bounded
 # wait for grace acks, steady monitors that run no program, failback,
 # cluster failures, probes without side effects, grace start's wait and
-# monitor cache, (with a private ganesha) the notify grace calls + acks, and
-# ganesha_nfsd's switch of a temporary state directory.
+# monitor cache, and (with a private ganesha) the notify grace calls + acks.
+# ganesha_nfsd's state-directory switch: nfsd-statedir.sh.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -104,6 +104,17 @@ check "the state file says released" grep -q '^released=true' "$HA_RSCTMP/ganesh
 t0=$(now_ms)
 mon monitor "$dead" PATH=$no_programs
 expect_rc 0 "a later monitor with ganesha still dead returns 0 without running anything"
+# a write that landed after the release (a tool of an older operation):
+# the released monitor re-checks every 10 s and releases again
+attr_set node1 ganesha-active 1
+mon monitor "$dead" PATH=$no_programs
+check "within 10 s of the release the monitor does not re-check" \
+    test "$(attr_of node1 ganesha-active)" = 1
+sed -i "s/^rechecked=.*/rechecked=$(($(date +%s) - 11))/" "$HA_RSCTMP/ganesha_mon-mon"
+mon monitor "$dead" OCF_RESKEY_grace_delay=0
+expect_rc 0 "a released monitor 10 s later re-checks the attributes and returns 0"
+check "... and deletes a ganesha-active that was set again after the release" \
+    test "$(attr_of node1 ganesha-active)" = absent
 
 # ---- ganesha_mon: release without an ack: bounded by grace_delay -------
 new_cib
@@ -117,6 +128,31 @@ t=$(($(now_ms) - t0))
 expect_rc 0 "without an ack the release still returns 0"
 check "it waited grace_delay=2 s and no longer ($t ms)" test "$t" -ge 1900 -a "$t" -lt 6000
 check "ganesha-active is deleted at the bound" test "$(attr_of node1 ganesha-active)" = absent
+
+# ---- ganesha_mon: a slow CIB read cannot stretch the ack wait -----------
+# fault injection: the release's first cibadmin query is quick, every later
+# one (the ack wait's) takes 10 s; the wait must still end at grace_delay
+mkdir -p "$work/slowcib"
+cat >"$work/slowcib/cibadmin" <<EOF
+#!/bin/sh
+if [ -e "$work/slowcib/called" ]; then sleep 10; fi
+touch "$work/slowcib/called"
+exec "$(command -v cibadmin)" "\$@"
+EOF
+chmod +x "$work/slowcib/cibadmin"
+rm -f "$work/slowcib/called"
+new_cib
+attr_set node1 grace-active 1
+attr_set node1 ganesha-active 1
+attr_set node2 grace-active 1
+mon_state true true false 0
+t0=$(now_ms)
+mon monitor "$dead" OCF_RESKEY_grace_delay=1 OCF_RESKEY_CRM_meta_timeout=20000 \
+    PATH="$work/slowcib:$PATH"
+t=$(($(now_ms) - t0))
+expect_rc 0 "a release whose ack reads hang returns 0"
+check "... after grace_delay=1 s, not after the 10 s read ($t ms)" test "$t" -lt 4000
+check "... and deletes ganesha-active" test "$(attr_of node1 ganesha-active)" = absent
 check "the warning names node2 as not confirmed" grep -q 'no grace confirmation.*node2' "$work/mon.log"
 
 # the action's deadline bounds the wait too (grace_delay 600, timeout 4 s)
@@ -223,12 +259,26 @@ check "... and logged that ganesha exited while watched" grep -q 'exited while w
 check "... the state file says released" grep -q '^released=true' "$HA_RSCTMP/ganesha_mon-mon"
 
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
+# alive and published: a failed re-assert (attrd restarting, CIB
+# unreachable) is logged and retried, not a failure that restarts nfs-mon
 mon_state true true false 40
 mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
-if ((rc == 1 && reasons == 1)); then
-    ok "an unreachable CIB makes the monitor fail with 1 and one exit reason"
+if ((rc == 0)) && grep -q 'cannot re-assert.*retrying' <<<"$err"; then
+    ok "a failed re-assert while ganesha is alive and published is logged, not a failure"
 else
-    not_ok "an unreachable CIB makes the monitor fail with 1 and one exit reason" \
+    not_ok "a failed re-assert while ganesha is alive and published is logged, not a failure" \
+        "exit $rc" "stderr: $err"
+fi
+asserted=$(sed -n 's/^asserted=//p' "$HA_RSCTMP/ganesha_mon-mon")
+check "... and retried at the next monitor (asserted not advanced)" \
+    test "$asserted" -le $(($(date +%s) - 40))
+# not published yet: publishing is the monitor's job, its failure is one
+mon_state true false false 40
+mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
+if ((rc == 1 && reasons == 1)); then
+    ok "an unreachable CIB makes a publishing monitor fail with 1 and one exit reason"
+else
+    not_ok "an unreachable CIB makes a publishing monitor fail with 1 and one exit reason" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
 mon_state true true false 40
@@ -302,13 +352,21 @@ expect_rc 7 "grace monitor after stop returns 7"
 t0=$(now_ms)
 grace start OCF_RESKEY_CRM_meta_timeout=3000
 t=$(($(now_ms) - t0))
-if ((rc == 1 && reasons == 1)) && grep -q 'grace-active is not 1 on node1 after' <<<"$err"; then
-    ok "grace start without grace-active fails with 1 (never 7) and says why"
+# a failed start would ban the clone instance from the node (no more
+# notifications there): start succeeds, warns, and leaves the stop to the
+# location rule
+if ((rc == 0)) && grep -q 'grace-active is not 1 on node1 after.*starting anyway' <<<"$err"; then
+    ok "grace start without grace-active succeeds at its timeout (no ban) and says why"
 else
-    not_ok "grace start without grace-active fails with 1 (never 7) and says why" \
+    not_ok "grace start without grace-active succeeds at its timeout (no ban) and says why" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
 check "... within its 3 s timeout ($t ms)" test "$t" -lt 3000
+grep -q '^grace_active_seen=0$' "$HA_RSCTMP/ganesha_grace-grace"
+check "... and its first monitor re-reads grace-active at once" test $? -eq 0
+grace monitor
+expect_rc 0 "... which leaves the stop to the location rule"
+grace stop
 
 # ---- ganesha_grace notify with a private ganesha ---------------------------
 if [[ $(id -u) -ne 0 ]] || ! sh "$TOP/tests/lib/private-ganesha.sh" usable 2>/dev/null; then
@@ -368,69 +426,5 @@ else
             "exit $rc" "stderr: $err"
     fi
 fi
-
-# ---- ganesha_nfsd: the state-directory switch ------------------------------
-nfsd() { # nfsd ACTION [VAR=VALUE...]
-    local action=$1
-    shift
-    INSTANCE=nfsd run_agent ganesha_nfsd "$action" OCF_RESKEY_CRM_meta_on_node=node1 \
-        OCF_RESKEY_ha_vol_mnt="$work/shared" OCF_RESKEY_state_dir="$work/var/nfs" "$@"
-}
-target=$work/shared/nfs-ganesha/node1/nfs
-mkdir -p "$work/var/nfs"
-touch "$work/var/nfs/local"
-nfsd start
-if ((rc == 2 && reasons == 1)) && grep -q 'shared storage' <<<"$err"; then
-    ok "nfsd start without the shared storage: 2 (local error) naming it"
-else
-    not_ok "nfsd start without the shared storage: 2 (local error) naming it" \
-        "exit $rc, $reasons reasons" "stderr: $err"
-fi
-mkdir -p "$work/shared/nfs-ganesha"
-nfsd start
-if ((rc == 2 && reasons == 1)) && grep -q "node's directory" <<<"$err"; then
-    ok "nfsd start without this node's directory: 2 naming it"
-else
-    not_ok "nfsd start without this node's directory: 2 naming it" \
-        "exit $rc, $reasons reasons" "stderr: $err"
-fi
-mkdir -p "$target" "$work/shared/nfs-ganesha/node2/nfs"
-nfsd start
-expect_rc 0 "nfsd start switches the state directory"
-check "... to a link to exactly this node's directory" \
-    test "$(readlink "$work/var/nfs")" = "$target"
-check "... keeping the local directory as the backup" test -e "$work/var/nfs.backup/local"
-nfsd start
-expect_rc 0 "a second nfsd start is a no-op that succeeds"
-nfsd monitor PATH=$no_programs
-expect_rc 0 "nfsd monitor: running (no program run with on_node set)"
-ln -sfn "$work/shared/nfs-ganesha/node2/nfs" "$work/var/nfs"
-nfsd monitor
-expect_rc 7 "nfsd monitor: a link to another node's directory is not running"
-nfsd start
-check "nfsd start replaces a link to elsewhere" test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$target"
-nfsd stop
-expect_rc 0 "nfsd stop restores the local directory"
-check "... with its content, no backup left" \
-    test -d "$work/var/nfs" -a ! -L "$work/var/nfs" -a -e "$work/var/nfs/local" -a ! -e "$work/var/nfs.backup"
-nfsd stop
-expect_rc 0 "a second nfsd stop succeeds"
-nfsd monitor
-expect_rc 7 "nfsd monitor after stop: 7"
-mkdir -p "$work/var/nfs.backup"
-touch "$work/var/nfs.backup/older"
-nfsd start
-if ((rc != 0 && rc != 7 && reasons == 1)) && [[ -d $work/var/nfs && ! -L $work/var/nfs ]] &&
-    [[ -e $work/var/nfs/local && -e $work/var/nfs.backup/older && ! -e $work/var/nfs.backup/nfs ]]; then
-    ok "a leftover backup next to a real directory: refused ($rc), nothing changed, nothing nested"
-else
-    not_ok "a leftover backup next to a real directory: refused, nothing changed, nothing nested" \
-        "exit $rc, $reasons reasons" "stderr: $err" "$(ls -la "$work/var" "$work/var/nfs.backup")"
-fi
-rm -rf "$work/var/nfs.backup"
-nfsd start OCF_RESKEY_node_dir=node2
-check "node_dir=node2 links to node2's directory" \
-    test "$rc" -eq 0 -a "$(readlink "$work/var/nfs")" = "$work/shared/nfs-ganesha/node2/nfs"
-nfsd stop OCF_RESKEY_node_dir=node2
 
 done_testing

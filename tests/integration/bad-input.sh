@@ -126,8 +126,10 @@ want_in_reason=
 
 # an empty value means the default (lib/ocf): not an error
 for agent in $AGENTS; do
+    # (ganesha_handoff's home_node is required: it gets a value)
     run_agent "$agent" validate-all "${nowhere[@]}" OCF_RESKEY_grace_delay= \
-        OCF_RESKEY_grace_active= OCF_RESKEY_state_dir= OCF_RESKEY_pidfile=
+        OCF_RESKEY_grace_active= OCF_RESKEY_state_dir= OCF_RESKEY_pidfile= \
+        OCF_RESKEY_home_node=n1 OCF_RESKEY_recovery_root=
     if ((rc == 0 && reasons == 0)); then
         ok "$agent validate-all: empty values take the defaults"
     else

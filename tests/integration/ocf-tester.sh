@@ -4,7 +4,8 @@
 # ganesha_mon without ganesha (grace_delay=0) and, where
 # tests/lib/private-ganesha.sh can run one, with a live ganesha at
 # OCF_CHECK_LEVEL=10; ganesha_grace with grace-active=1 set first;
-# ganesha_nfsd on temporary directories. Also checks what each run leaves.
+# ganesha_nfsd on a temporary state directory and a tmpfs as the shared
+# storage. Also checks what each run leaves.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -102,7 +103,10 @@ in_cluster crm_attribute -N "$node" -n grace-active -D -l reboot >/dev/null 2>&1
 # ---- ganesha_nfsd on temporary directories ----------------------------
 shared=$work/shared
 state=$work/state/nfs
-in_cluster mkdir -p "$shared/nfs-ganesha/$node/nfs" "$state"
+# ha_vol_mnt must be a mount point: a tmpfs, in the node's mount namespace only
+in_cluster mkdir -p "$shared" "$state"
+in_cluster mount -t tmpfs gocf-shared "$shared"
+in_cluster mkdir -p "$shared/nfs-ganesha/$node/nfs"
 in_cluster touch "$state/local-marker"
 tester gocf-nfsd ganesha_nfsd -- -o ha_vol_mnt="$shared" -o state_dir="$state"
 check "after ganesha_nfsd's test run $state is the local directory again" \

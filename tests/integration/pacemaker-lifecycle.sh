@@ -122,7 +122,7 @@ wait_for 5 "... ganesha-active=1 again" attr_is ganesha-active 1
 wait_for 30 "... nfs-grace starts again" running nfs-grace
 
 in_cluster kill -STOP "$(pid)"
-wait_for 20 "a hung ganesha (SIGSTOP) is released at level 10" attr_is ganesha-active absent
+wait_for 40 "a hung ganesha (SIGSTOP) is released at level 10 after hung_probes (3) unanswered probes" attr_is ganesha-active absent
 check "... nfs-mon did not fail on the 5 s D-Bus timeout" no_failures
 in_cluster kill -CONT "$(pid)"
 wait_for 20 "a resumed ganesha is published again" attr_is ganesha-active 1

@@ -2,7 +2,7 @@
 # client-lib.sh - failover scenarios judged by real Linux NFS clients
 # (user-mode Linux, extras/sandbox/nfs-client). Source after sandbox-lib.sh.
 #
-#   client_failover_check KIND VERS [VICTIM]
+#   client_failover_check KIND VERS [VICTIM [failback]]
 #       KIND: kill (ganesha SIGKILLed), crash (the whole node powered off).
 #       VERS: 4.1 or 4.0.
 #       Client A (c1) mounts VICTIM's VIP, locks a file and appends fsynced
@@ -13,13 +13,18 @@
 #       lock, the file holds every acknowledged record in order, B never got
 #       the lock, and A still holds it afterwards (B cannot take it). Prints
 #       A's I/O pause and C's longest wait for a new open.
+#       failback (KIND kill only): once A writes on the survivor, ganesha
+#       starts again on VICTIM and the VIP goes home; the same checks hold
+#       across that move too (the survivor hands A's state back: ganesha_handoff).
 #
-# Exports CL_PAUSE_MS, CL_OPEN_GAP_MS for a caller that records figures.
+# Exports CL_PAUSE_MS, CL_OPEN_GAP_MS (and CL_BACK_PAUSE_MS) for a caller
+# that records figures.
 
 CL_TOOL="$SBX_TOOL client"
 CL_PROBE=${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/clients/bin/nfs-probe
 CL_PAUSE_MS=
 CL_OPEN_GAP_MS=
+CL_BACK_PAUSE_MS=
 
 cl() { $CL_TOOL "$@"; }
 cl_dir() { cl dir "$1"; }
@@ -39,7 +44,7 @@ cl_cleanup() {
 }
 
 client_failover_check() {
-    local kind=$1 vers=$2 victim=${3:-n2} nodes others=() b_node c_node n
+    local kind=$1 vers=$2 victim=${3:-n2} back=${4:-} nodes others=() b_node c_node n t_back=0
     local file=/mnt/nfs/lock-$kind-${vers/./}.dat t_fail t_last t_first t_end
     mapfile -t nodes < <(sbx_nodes)
     for n in "${nodes[@]}"; do [[ $n == "$victim" ]] || others+=("$n"); done
@@ -84,6 +89,20 @@ client_failover_check() {
     cl exec c2 -t 60 "$CL_PROBE" holds "$file"
     rc=$?
     ok $rc "client A still holds its lock after the failover (B cannot take it; holds exit $rc)"
+    if [[ $back == failback ]]; then
+        # the takeover grace is over first, so that what follows is the failback's
+        wait_until 120 "no ganesha in grace" no_grace_anywhere
+        tl_mark failback "start-ganesha $victim"
+        t_back=$(now_ms)
+        sbx_q start-ganesha "$victim"
+        wait_until 120 "VIP of $victim home" vip_home "$victim"
+        ok $? "VIP of $victim failed back home"
+        wait_until 120 "A writes again after the failback" cl_acks_after "$((t_back + 100))" 5
+        ok $? "client A's writes resumed at home through the same mount"
+        cl exec c2 -t 60 "$CL_PROBE" holds "$file"
+        rc=$?
+        ok $rc "client A still holds its lock after the failback (B cannot take it; holds exit $rc)"
+    fi
     t_end=$(now_ms)
     tl_stop
     # when the last survivor was in grace
@@ -121,9 +140,14 @@ client_failover_check() {
     if ((window)); then
         diag "KNOWN GAP: client B got the lock $window time(s) between the failure and the survivors' grace ($((t_grace - t_fail)) ms): the dead ganesha's locks vanish with it, before any survivor is in grace"
     fi
+    # on the shared storage itself, and as client A reads it back through its
+    # mount (another node's ganesha may answer from its attribute cache for
+    # up to Attr_Expiration_Time: FSAL_VFS has no cache upcalls)
     local v
-    v=$(cl exec c2 -t 60 "$CL_PROBE" verify "$file" "$wl" 2>&1)
-    ok $? "every record A was told was written is in the file, in order ($v)"
+    v=$("$CL_PROBE" verify "$SBX_DIR/shared/export/${file#/mnt/nfs/}" "$wl" 2>&1)
+    ok $? "every record A was told was written is on the shared storage, in order ($v)"
+    v=$(cl exec c1 -t 60 "$CL_PROBE" verify "$file" "$wl" 2>&1)
+    ok $? "client A reads back every record it was told was written ($v)"
 
     # A's pause: the longest time between two acknowledgements from the
     # last one before the failure on (the failure command itself takes a
@@ -135,6 +159,15 @@ client_failover_check() {
         { p = $3 }
         END { print a + 0, b + 0 }' "$wl")
     CL_PAUSE_MS=$((t_first - t_last))
+    if ((t_back)); then
+        CL_BACK_PAUSE_MS=$(awk -v t="$t_back" '
+            $1 != "ack" { next }
+            $3 <= t { p = $3; next }
+            p && $3 - p > g { g = $3 - p }
+            { p = $3 }
+            END { print g + 0 }' "$wl")
+        diag "client A: I/O pause across the failback ${CL_BACK_PAUSE_MS} ms"
+    fi
     # C: the longest time a new open took, or waited, after the failure
     CL_OPEN_GAP_MS=$(awk -v t="$t_fail" -v e="$t_end" '
         $1 == "opened" || $1 == "open-error" || $1 == "write-error" {

@@ -20,9 +20,6 @@
 #   GOCF_SANDBOX_KEEP=1    do not tear down at the end
 #   GOCF_SANDBOX_LOGS=DIR  keep the sandbox logs in DIR/<test name> on teardown
 #   GOCF_SANDBOX_UP_ARGS   extra arguments for "ganesha-sandbox up"
-#   GOCF_SANDBOX_HA_SCRIPT=1  create the resources with extras/ganesha-ha.sh
-#                          (default: up --no-ha-script, the tool's own copy
-#                          of the same configuration)
 #   GOCF_SANDBOX_WAIT      seconds to wait for another user's sandbox to go
 #                          away (default 600)
 
@@ -100,9 +97,6 @@ sbx_begin() {
         # one sandbox per host: wait for one that is up to go away
         # (GOCF_SANDBOX_REUSE=1 uses it instead)
         ((client)) && args+=(--client)
-        # the resources: the tool's own copy of the upstream configuration,
-        # unless asked for extras/ganesha-ha.sh (tested by tests/ha on its own)
-        [[ -n ${GOCF_SANDBOX_HA_SCRIPT:-} ]] || args+=(--no-ha-script)
         local t0=$SECONDS
         # shellcheck disable=SC2086 # GOCF_SANDBOX_UP_ARGS is a word list
         if ! sbx up --wait "${GOCF_SANDBOX_WAIT:-600}" --nodes "$want" "${args[@]}" \

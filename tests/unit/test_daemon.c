@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "deadline.h"
 #include "log.h"
 
 #include <errno.h>
@@ -116,10 +117,9 @@ static void test_pidfile_missing(void **state)
 static void test_pidfile_garbage(void **state)
 {
     static const char *const bad[] = {
-        "",       "\n",          "abc\n",     "12a\n",         " 12\n",
-        "12 \n",  "+12\n",       "-12\n",     "0\n",           "12\n\n",
-        "1\n2\n", "99999999999", "4194305\n", "0x10\n",        "\n12",
-        "12\r\n", "１２",        "12\t",      "00000000001\n",
+        "",       "\n",    "abc\n",  "12a\n",    " 12\n",       "12 \n",
+        "+12\n",  "-12\n", "0\n",    "\n\n12\n", "99999999999", "4194305\n",
+        "0x10\n", "\n12",  "12\r\n", "１２",     "12\t",        "00000000001\n",
     };
     size_t i;
 
@@ -216,6 +216,131 @@ static void test_fake_ganesha_alive(void **state)
     assert_int_equal(daemon_ganesha_pid(path, &pid), -ESRCH);
     assert_int_equal(daemon_pid_is(child, DAEMON_NAME), -ESRCH);
     assert_int_equal(pid, 0);
+}
+
+/*
+ * ganesha 4.x rewrites its pid file without O_TRUNC: after a restart with a
+ * shorter pid it reads "<new pid>\n<stale digits>\n". Only the first line
+ * counts; a live ganesha must not be taken for dead.
+ */
+static void test_pidfile_stale_tail(void **state)
+{
+    g_autofree char *ganesha = fake_ganesha();
+    g_autofree char *text = NULL;
+    g_autofree char *path = NULL;
+    pid_t child = spawn(ganesha);
+    pid_t pid = 0;
+
+    wait_for_exec(child, DAEMON_NAME);
+    text = g_strdup_printf("%d\n7\n", (int)child);
+    path = write_pidfile("ganesha.pid", text);
+    if (daemon_ganesha_pid(path, &pid) != 0) {
+        fail_msg("pid file \"%d\\n7\\n\" (stale tail after a restart) was "
+                 "taken for a dead ganesha",
+                 (int)child);
+    }
+    assert_int_equal(pid, child);
+    g_free(text);
+    text = g_strdup_printf("%d\n\n", (int)child);
+    path = (g_free(path), write_pidfile("ganesha.pid", text));
+    assert_int_equal(daemon_ganesha_pid(path, &pid), 0);
+    reap(child);
+}
+
+/*
+ * Start the fake ganesha holding a POSIX write lock on \p pidfile, as
+ * ganesha 4.x does (the lock survives the exec).
+ */
+static pid_t spawn_locking(const char *program, const char *pidfile)
+{
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        int fd = open(pidfile, O_RDWR);
+
+        if (fd < 0 || fcntl(fd, F_SETLK, &fl) < 0) {
+            _exit(126);
+        }
+        execl(program, program, "60", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The lock holder decides, whatever the file says. */
+static void test_pidfile_lock_holder(void **state)
+{
+    g_autofree char *ganesha = fake_ganesha();
+    g_autofree char *path = write_pidfile("ganesha.pid", "1\n");
+    g_autofree char *reason = NULL;
+    pid_t child = spawn_locking(ganesha, path);
+    pid_t pid = 0;
+    int pidfd = -2;
+
+    wait_for_exec(child, DAEMON_NAME);
+    if (daemon_ganesha_find(path, &pid, &pidfd, &reason) != 0) {
+        fail_msg("a pid file locked by a live ganesha but naming pid 1 was "
+                 "taken for a dead ganesha: %s",
+                 reason);
+    }
+    assert_int_equal(pid, child);
+    assert_true(pidfd >= 0 || pidfd == -1);
+    if (pidfd >= 0) {
+        /* the pidfd is ganesha's: it is still running, then it exits */
+        assert_int_equal(
+            daemon_wait_exit(pidfd, deadline_in(0, DEADLINE_NEVER)), 0);
+        kill(child, SIGKILL);
+        assert_int_equal(
+            daemon_wait_exit(pidfd, deadline_in(5000, DEADLINE_NEVER)), 1);
+        close(pidfd);
+    }
+    reap(child);
+
+    /* no holder any more: the content (pid 1, not ganesha) decides */
+    pid = 0;
+    assert_int_equal(daemon_ganesha_find(path, &pid, NULL, &reason), -ESRCH);
+    assert_int_equal(pid, 0);
+}
+
+/* The reason names the real cause (logged at notice by the agent). */
+static void test_reason_names_the_cause(void **state)
+{
+    g_autofree char *text = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *reason = NULL;
+    g_autofree char *missing = tmp_path("missing.pid");
+    pid_t child = spawn(sleep_path());
+    pid_t pid = 0;
+
+    wait_for_exec(child, "sleep");
+    text = g_strdup_printf("%d\n", (int)child);
+    path = write_pidfile("ganesha.pid", text);
+    assert_int_equal(daemon_ganesha_find(path, &pid, NULL, &reason), -ESRCH);
+    assert_non_null(reason);
+    if (strstr(reason, "is sleep, not ganesha.nfsd") == NULL) {
+        fail_msg("reason \"%s\" does not say the process is sleep", reason);
+    }
+    reap(child);
+    g_clear_pointer(&reason, g_free);
+    assert_int_equal(daemon_ganesha_find(path, &pid, NULL, &reason), -ESRCH);
+    assert_non_null(strstr(reason, "is gone"));
+    g_clear_pointer(&reason, g_free);
+    assert_int_equal(daemon_ganesha_find(missing, &pid, NULL, &reason),
+                     -ENOENT);
+    assert_non_null(strstr(reason, "missing.pid"));
+}
+
+/* A FIFO at the pid file's path is refused at once, never blocks. */
+static void test_pidfile_fifo(void **state)
+{
+    g_autofree char *path = tmp_path("fifo.pid");
+    pid_t pid = 0;
+
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(daemon_ganesha_pid(path, &pid), -ESRCH);
+    g_unlink(path);
 }
 
 /* A recycled pid: the pid file names a live process that is not ganesha. */
@@ -350,6 +475,10 @@ int main(void)
         cmocka_unit_test(test_pidfile_symlink_refused),
         cmocka_unit_test(test_pidfile_through_linked_dir),
         cmocka_unit_test(test_fake_ganesha_alive),
+        cmocka_unit_test(test_pidfile_stale_tail),
+        cmocka_unit_test(test_pidfile_lock_holder),
+        cmocka_unit_test(test_reason_names_the_cause),
+        cmocka_unit_test(test_pidfile_fifo),
         cmocka_unit_test(test_recycled_pid),
         cmocka_unit_test(test_self_not_ganesha),
         cmocka_unit_test(test_zombie),

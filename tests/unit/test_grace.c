@@ -243,6 +243,64 @@ static void test_silent_bus(void **state)
     g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
 }
 
+/*
+ * A frozen bus daemon whose listen backlog is full: connect() itself
+ * blocks. The call must still end at its deadline.
+ */
+static void test_full_backlog(void **state)
+{
+    g_autofree char *path = g_build_filename(tmp_dir, "full_socket", NULL);
+    g_autofree char *address = g_strdup_printf("unix:path=%s", path);
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    char *reason = NULL;
+    bool in_grace = false;
+    int queued[16];
+    int nqueued = 0;
+    int64_t start;
+    int fd;
+    int rc;
+
+    assert_true(strlen(path) < sizeof(sun.sun_path));
+    strcpy(sun.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    assert_int_equal(listen(fd, 0), 0);
+    /* fill the backlog: the next blocking connect() waits for accept() */
+    while (nqueued < 16) {
+        int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        assert_true(c >= 0);
+        if (connect(c, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+            assert_int_equal(errno, EAGAIN);
+            close(c);
+            break;
+        }
+        queued[nqueued++] = c;
+    }
+    assert_true(nqueued < 16);
+    g_setenv("DBUS_SYSTEM_BUS_ADDRESS", address, TRUE);
+
+    start = deadline_now();
+    rc = grace_get(deadline_in(300, DEADLINE_NEVER), &in_grace, &reason);
+    if (ms_since(start) > 300 + SLACK_MS) {
+        fail_msg("get_grace took %lld ms with a 300 ms deadline on a bus "
+                 "whose backlog is full (connect() not bounded)",
+                 (long long)ms_since(start));
+    }
+    assert_int_equal(rc, -ETIMEDOUT);
+    assert_non_null(reason);
+    assert_non_null(strstr(reason, "connecting"));
+    g_free(reason);
+
+    while (nqueued > 0) {
+        close(queued[--nqueued]);
+    }
+    close(fd);
+    g_unlink(path);
+    g_unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+}
+
 static void test_bad_argument(void **state)
 {
     char *reason = NULL;
@@ -476,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_grace_arg),
         cmocka_unit_test(test_no_bus_socket),
         cmocka_unit_test(test_silent_bus),
+        cmocka_unit_test(test_full_backlog),
         cmocka_unit_test(test_bad_argument),
         G(test_grace_then_get_grace),
         G(test_grace_events),

@@ -22,6 +22,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -217,36 +218,93 @@ static void test_deadline_kills_closed_pipes(void **state)
     assert_no_children();
 }
 
-static void test_deadline_kills_process_group(void **state)
+/* Wait (bounded) until \p pid is gone or a zombie; whether it went. */
+static bool wait_gone(const char *pid)
 {
-    g_autofree char *dir = g_dir_make_tmp("test_run.XXXXXX", NULL);
-    g_autofree char *file = g_build_filename(dir, "pid", NULL);
-    g_autofree char *script =
-        g_strdup_printf("sleep 10 & echo $! > %s; wait", file);
-    g_autofree char *data = NULL;
-    g_autofree char *stat = NULL;
-    g_autofree char *statfile = NULL;
-    struct run_result res = {0};
-    const char *argv[] = {"sh", "-c", script, NULL};
-    int rc;
+    g_autofree char *statfile = g_strdup_printf("/proc/%s/stat", pid);
 
-    rc = run_argv(argv, deadline_in(500, DEADLINE_NEVER), &res);
-    assert_int_equal(rc, -ETIMEDOUT);
-    assert_true(g_file_get_contents(file, &data, NULL, NULL));
-    g_strstrip(data);
-    statfile = g_strdup_printf("/proc/%s/stat", data);
-    /* the grandchild got the kill too: gone, or a zombie of its new parent */
-    for (int i = 0; i < 100; i++) {
-        g_clear_pointer(&stat, g_free);
+    for (int i = 0; i < 300; i++) {
+        g_autofree char *stat = NULL;
+
         if (!g_file_get_contents(statfile, &stat, NULL, NULL) ||
             strstr(stat, ") Z ") != NULL) {
-            break;
+            return true;
         }
         deadline_sleep(10, DEADLINE_NEVER);
     }
-    assert_true(stat == NULL || strstr(stat, ") Z ") != NULL);
+    return false;
+}
+
+/*
+ * The tool stays in the agent's process group: pacemaker-execd's kill of a
+ * timed-out operation (kill(-pgid, SIGKILL)) must reach it too.
+ */
+static void test_child_in_our_process_group(void **state)
+{
+    struct run_result res = {0};
+    g_autofree char *expected = g_strdup_printf("%d\n", (int)getpgrp());
+    int rc;
+
+    RUN(rc, res, "sh", "-c", "cut -d' ' -f5 /proc/$$/stat");
+    assert_int_equal(rc, 0);
+    if (strcmp(res.out, expected) != 0) {
+        fail_msg("the tool ran in process group %s, not the agent's %s: a "
+                 "kill of the operation's group would miss it",
+                 g_strchomp(res.out), g_strchomp(expected));
+    }
+    run_result_clear(&res);
+}
+
+/*
+ * A tool must not outlive its agent: start an "agent" that runs a long
+ * tool, kill the agent (by pid, or its process group as pacemaker-execd
+ * does), and the tool must die with it instead of finishing its write.
+ */
+static void agent_killed(bool whole_group)
+{
+    g_autofree char *dir = g_dir_make_tmp("test_run.XXXXXX", NULL);
+    g_autofree char *file = g_build_filename(dir, "pid", NULL);
+    g_autofree char *script = g_strdup_printf(
+        "echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 30", file, file, file);
+    g_autofree char *data = NULL;
+    pid_t agent;
+    int i;
+
+    agent = fork();
+    assert_true(agent >= 0);
+    if (agent == 0) {
+        const char *argv[] = {"sh", "-c", script, NULL};
+        struct run_result res = {0};
+
+        setpgid(0, 0);
+        (void)run_argv(argv, deadline_in(20000, DEADLINE_NEVER), &res);
+        _exit(0);
+    }
+    for (i = 0; i < 500 && !g_file_get_contents(file, &data, NULL, NULL); i++) {
+        deadline_sleep(10, DEADLINE_NEVER);
+    }
+    assert_non_null(data);
+    g_strstrip(data);
+    /* the tool runs "sleep" now (exec), still under the agent */
+    assert_int_equal(kill(whole_group ? -agent : agent, SIGKILL), 0);
+    waitpid(agent, NULL, 0);
+    if (!wait_gone(data)) {
+        kill((pid_t)atoi(data), SIGKILL);
+        fail_msg("the tool (pid %s) outlived its agent killed by %s", data,
+                 whole_group ? "kill(-pgid)" : "kill(pid)");
+    }
     g_unlink(file);
     g_rmdir(dir);
+}
+
+static void test_child_dies_with_agent(void **state)
+{
+    agent_killed(false);
+}
+
+static void test_child_dies_with_agent_group(void **state)
+{
+    agent_killed(true);
 }
 
 static void test_grandchild_keeps_pipe(void **state)
@@ -374,7 +432,9 @@ int main(void)
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_deadline_kills),
         cmocka_unit_test(test_deadline_kills_closed_pipes),
-        cmocka_unit_test(test_deadline_kills_process_group),
+        cmocka_unit_test(test_child_in_our_process_group),
+        cmocka_unit_test(test_child_dies_with_agent),
+        cmocka_unit_test(test_child_dies_with_agent_group),
         cmocka_unit_test(test_grandchild_keeps_pipe),
         cmocka_unit_test(test_deadline_already_passed),
         cmocka_unit_test(test_no_fd_leak),
