@@ -129,6 +129,7 @@ static const struct ocf_param mon_params[] = {
                     "stalled, is logged and is not a failover. 1 to 100.",
         .min = 1,
         .max = 100,
+        .reloadable = true,
     },
     {
         .name = "watch_ms",
@@ -207,7 +208,8 @@ static const struct ocf_agent mon_agent = {
         "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
         "it with OCF_CHECK_LEVEL=10 every 500 ms (the D-Bus call is "
         "in-process, no program is run). "
-        "grace_delay, watch_ms and pidfile are reloadable: a change runs "
+        "grace_delay, watch_ms, pidfile and hung_probes are reloadable: a "
+        "change runs "
         "reload-agent (the next monitor uses the new values), not a stop "
         "and start, which would release this node and move its VIP. "
         "Stop deletes the attributes recorded at start (ganesha_active, "
@@ -636,7 +638,7 @@ static void mon_recheck_released(const struct ocf_ctx *ctx,
         r = attr_snapshot(ctx->deadline, &nodes);
         if (r < 0) {
             reason = g_strdup_printf("cannot read the node attributes: %s",
-                                     g_strerror(-r));
+                                     attr_strerror(r));
         }
     }
     if (r == 0) {
@@ -909,15 +911,19 @@ static int mon_monitor(struct ocf_ctx *ctx)
 }
 
 /*
- * The values of grace_delay, watch_ms and pidfile are read by every action
- * and nothing derived from them is kept: the next monitor uses the new ones.
+ * The values of grace_delay, watch_ms, pidfile and hung_probes are read by
+ * every action and nothing derived from them is kept (the count of
+ * unanswered probes is compared with the new hung_probes): the next monitor
+ * uses the new ones.
  * The identity parameters are not reloadable, so they cannot change here.
  */
 static int mon_reload(struct ocf_ctx *ctx)
 {
-    log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s",
+    log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s "
+               "hung_probes=%s",
                ocf_param(ctx, "grace_delay"), ocf_param(ctx, "watch_ms"),
-               mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)");
+               mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)",
+               ocf_param(ctx, "hung_probes"));
     return OCF_SUCCESS;
 }
 
