@@ -65,6 +65,7 @@ static const struct ocf_param grace_params[] = {
                     "for it; monitor reports not running when it stays absent "
                     "30 s.",
         .check = params_check_attr_name,
+        .reloadable = true,
     },
     {
         .name = "grace_ack",
@@ -75,6 +76,7 @@ static const struct ocf_param grace_params[] = {
                     "node N, this instance sets <grace_ack>-<local node>=1 "
                     "on N. Must match ganesha_mon's grace_ack.",
         .check = params_check_ack_prefix,
+        .reloadable = true,
     },
     {.name = NULL},
 };
@@ -84,6 +86,7 @@ static int grace_start_action(struct ocf_ctx *ctx);
 static int grace_stop_action(struct ocf_ctx *ctx);
 static int grace_monitor_action(struct ocf_ctx *ctx);
 static int grace_notify_action(struct ocf_ctx *ctx);
+static int grace_reload_action(struct ocf_ctx *ctx);
 
 /* clang-format off */
 static const struct ocf_action grace_actions[] = {
@@ -92,6 +95,7 @@ static const struct ocf_action grace_actions[] = {
     {"stop",          grace_stop_action,    20,     0,       -1},
     {"monitor",       grace_monitor_action, 20,     5,       0},
     {"notify",        grace_notify_action,  20,     0,       -1},
+    {"reload-agent",  grace_reload_action,  20,     0,       -1},
     {"validate-all",  NULL,                 20,     0,       -1},
     {"meta-data",     NULL,                 20,     0,       -1},
     {.name = NULL},
@@ -129,7 +133,10 @@ static const struct ocf_agent grace_agent = {
         "(re-enter grace and reload its own client records) and confirms "
         "with get_grace; no ack. Other notifications do nothing. A failed "
         "call is logged by node name and the notify action fails with one "
-        "exit reason naming every node that failed.",
+        "exit reason naming every node that failed. "
+        "Both parameters are reloadable: a change runs reload-agent, not a "
+        "stop and start (whose notifications would put every survivor into "
+        "grace); the next monitor re-reads the new grace_active.",
     .params = grace_params,
     .actions = grace_actions,
     .validate = grace_validate,
@@ -238,7 +245,7 @@ static int grace_start_action(struct ocf_ctx *ctx)
                      ocf_param(ctx, "grace_active"), node,
                      (long long)((deadline_now() - begin) / G_USEC_PER_SEC),
                      r == -ENXIO ? (value != NULL ? "other value" : "absent")
-                                 : g_strerror(-r));
+                                 : attr_strerror(r));
             break;
         }
         deadline_sleep(GRACE_START_POLL_MS, ctx->deadline);
@@ -268,6 +275,40 @@ static int grace_stop_action(struct ocf_ctx *ctx)
     return ocf_report(r, reason);
 }
 
+/*
+ * Nothing derived from the parameters is kept but when grace_active was
+ * last seen: forget it, so the next monitor re-reads the new attribute.
+ */
+static int grace_reload_action(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = NULL;
+    struct result res = RESULT_INIT;
+    int r;
+
+    r = state_lock(key, ctx->deadline, &res);
+    if (r == 0) {
+        r = state_load(key, &kf, NULL, &res);
+    }
+    if (r == -ENOENT) {
+        return OCF_SUCCESS; /* not started: nothing to carry over */
+    }
+    if (r < 0) {
+        return ocf_finish(&res);
+    }
+    g_key_file_set_int64(kf, STATE_GROUP, "grace_active_seen", 0);
+    g_key_file_remove_key(kf, STATE_GROUP, "grace_active_missing", NULL);
+    r = state_write(key, kf);
+    if (r < 0) {
+        result_set(&res, OCF_ERR_GENERIC, "cannot write the state file: %s",
+                   g_strerror(-r));
+        return ocf_finish(&res);
+    }
+    log_notice("reloaded: grace_active=%s grace_ack=%s",
+               ocf_param(ctx, "grace_active"), ocf_param(ctx, "grace_ack"));
+    return OCF_SUCCESS;
+}
+
 static int grace_monitor_action(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(GRACE_AGENT, ctx->instance);
@@ -275,17 +316,25 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     g_autofree char *node = NULL;
     g_autofree char *value = NULL;
     g_autoptr(GKeyFile) kf = NULL;
+    struct result res = RESULT_INIT;
     int64_t seen, now = wall_now_s();
     int r;
 
-    r = state_read(key, &kf, NULL);
+    /* read-modify-write of grace_active_missing: hold the lock */
+    r = state_lock(key, ctx->deadline, &res);
+    if (r < 0 && r != -ETIMEDOUT) {
+        log_warn("%s; reading the state without the lock", res.reason);
+        result_clear(&res);
+    } else if (r < 0) {
+        return ocf_finish(&res);
+    }
+    r = state_load(key, &kf, NULL, &res);
     if (r == -ENOENT) {
         return OCF_NOT_RUNNING;
     }
     if (r < 0) {
-        reason =
-            g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
-        return ocf_report(r, reason);
+        /* a local problem (1): 6 would stop the clone on every node */
+        return ocf_finish(&res);
     }
     if (!g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL)) {
         return OCF_NOT_RUNNING;
@@ -326,14 +375,14 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     if (r < 0 && now >= seen && now - seen < GRACE_READ_GRACE_S) {
         log_warn("cannot read %s on %s (%s), last seen as 1 %lld s ago: "
                  "still running",
-                 ocf_param(ctx, "grace_active"), node, g_strerror(-r),
+                 ocf_param(ctx, "grace_active"), node, attr_strerror(r),
                  (long long)(now - seen));
         return OCF_SUCCESS;
     }
     if (r < 0) {
         reason = g_strdup_printf("cannot read %s on %s: %s",
                                  ocf_param(ctx, "grace_active"), node,
-                                 g_strerror(-r));
+                                 attr_strerror(r));
         return ocf_report(r, reason);
     }
     r = grace_state_save(ctx, now);
@@ -497,7 +546,7 @@ static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
     r = attr_set(node, ack, "1", deadline);
     if (r < 0) {
         *ret_reason = g_strdup_printf("cannot set %s=1 on %s: %s", ack, node,
-                                      g_strerror(-r));
+                                      attr_strerror(r));
         return r;
     }
     log_notice("grace entered for %s and acked with %s", node, ack);

@@ -54,6 +54,7 @@ static const struct ocf_param mon_params[] = {
     {
         .name = "ganesha_active",
         .type = OCF_TYPE_STRING,
+        .identity = true,
         .default_value = "ganesha-active",
         .shortdesc = "attribute: this node's ganesha serves",
         .longdesc = "Name of the transient node attribute set to 1 while the "
@@ -64,6 +65,7 @@ static const struct ocf_param mon_params[] = {
     {
         .name = "grace_active",
         .type = OCF_TYPE_STRING,
+        .identity = true,
         .default_value = "grace-active",
         .shortdesc = "attribute: the grace clone may run here",
         .longdesc = "Name of the transient node attribute set to 1 while the "
@@ -75,6 +77,7 @@ static const struct ocf_param mon_params[] = {
     {
         .name = "grace_ack",
         .type = OCF_TYPE_STRING,
+        .identity = true,
         .default_value = "grace-ack",
         .shortdesc = "prefix of the survivors' grace acks",
         .longdesc = "Prefix of the transient attributes <grace_ack>-<survivor> "
@@ -95,6 +98,7 @@ static const struct ocf_param mon_params[] = {
                     "runs past the action's own timeout. 0 to 600.",
         .min = 0,
         .max = 600,
+        .reloadable = true,
     },
     {
         .name = "pidfile",
@@ -109,6 +113,7 @@ static const struct ocf_param mon_params[] = {
                     "ganesha does not truncate the file), must be "
                     "ganesha.nfsd to count as alive.",
         .check = check_pidfile,
+        .reloadable = true,
     },
     {
         .name = "hung_probes",
@@ -124,6 +129,7 @@ static const struct ocf_param mon_params[] = {
                     "stalled, is logged and is not a failover. 1 to 100.",
         .min = 1,
         .max = 100,
+        .reloadable = true,
     },
     {
         .name = "watch_ms",
@@ -142,6 +148,7 @@ static const struct ocf_param mon_params[] = {
                     "the watch. 0 to 10000.",
         .min = 0,
         .max = 10000,
+        .reloadable = true,
     },
     {.name = NULL},
 };
@@ -150,6 +157,7 @@ static int mon_validate(struct ocf_ctx *ctx, bool local);
 static int mon_start(struct ocf_ctx *ctx);
 static int mon_stop(struct ocf_ctx *ctx);
 static int mon_monitor(struct ocf_ctx *ctx);
+static int mon_reload(struct ocf_ctx *ctx);
 
 /* clang-format off */
 static const struct ocf_action mon_actions[] = {
@@ -157,6 +165,7 @@ static const struct ocf_action mon_actions[] = {
     {"start",         mon_start,    40,     0,       -1},
     {"stop",          mon_stop,     40,     0,       -1},
     {"monitor",       mon_monitor,  20,     1,       0},
+    {"reload-agent",  mon_reload,   20,     0,       -1},
     {"validate-all",  NULL,         20,     0,       -1},
     {"meta-data",     NULL,         20,     0,       -1},
     {.name = NULL},
@@ -198,7 +207,14 @@ static const struct ocf_agent mon_agent = {
         "process for up to watch_ms, so most deaths are acted on at once. "
         "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
         "it with OCF_CHECK_LEVEL=10 every 500 ms (the D-Bus call is "
-        "in-process, no program is run).",
+        "in-process, no program is run). "
+        "grace_delay, watch_ms, pidfile and hung_probes are reloadable: a "
+        "change runs "
+        "reload-agent (the next monitor uses the new values), not a stop "
+        "and start, which would release this node and move its VIP. "
+        "Stop deletes the attributes recorded at start (ganesha_active, "
+        "grace_active and grace_ack identify them), even when other "
+        "parameters it is given are invalid.",
     .params = mon_params,
     .actions = mon_actions,
     .validate = mon_validate,
@@ -217,14 +233,33 @@ struct mon_state {
 
 #define STATE_GROUP "state"
 
-static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st)
+/* The parameters that name what was published, recorded at start. */
+static const char *const mon_identity[] = {"ganesha_active", "grace_active",
+                                           "grace_ack", NULL};
+
+/*
+ * Load the state, holding its lock for the rest of the action (every action
+ * may rewrite it). A damaged state file is a local error (\p res: 1 with the
+ * path and what is wrong), never "misconfigured".
+ */
+static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
+                          struct result *res)
 {
     g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = NULL;
     int r;
 
     *st = (struct mon_state){0};
-    r = state_read(key, &kf, NULL);
+    r = state_lock(key, ctx->deadline, res);
+    if (r == -ETIMEDOUT) {
+        return r;
+    }
+    if (r < 0) {
+        /* e.g. a read-only HA_RSCTMP: a probe must still answer */
+        log_warn("%s; reading the state without the lock", res->reason);
+        result_clear(res);
+    }
+    r = state_load(key, &kf, NULL, res);
     if (r < 0) {
         return r;
     }
@@ -248,7 +283,41 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_int64(kf, STATE_GROUP, "asserted", st->asserted);
     g_key_file_set_int64(kf, STATE_GROUP, "unanswered", st->unanswered);
     g_key_file_set_int64(kf, STATE_GROUP, "rechecked", st->rechecked);
+    for (const char *const *p = mon_identity; *p != NULL; p++) {
+        g_key_file_set_string(kf, STATE_GROUP, *p, ocf_param(ctx, *p));
+    }
     return state_write(key, kf);
+}
+
+/*
+ * Stop: use the identity the state file recorded at start, so what was
+ * published is released whatever the controller passes now. True if the
+ * record was complete and valid (and is now in effect).
+ */
+static bool mon_use_recorded_identity(struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = NULL;
+    g_auto(GStrv) values = g_new0(char *, G_N_ELEMENTS(mon_identity));
+
+    if (state_read(key, &kf, NULL) < 0) {
+        return false;
+    }
+    for (size_t i = 0; mon_identity[i] != NULL; i++) {
+        values[i] =
+            g_key_file_get_string(kf, STATE_GROUP, mon_identity[i], NULL);
+        if (values[i] == NULL || !attr_name_valid(values[i])) {
+            return false; /* a state file from before the record */
+        }
+    }
+    for (size_t i = 0; mon_identity[i] != NULL; i++) {
+        if (g_strcmp0(ocf_param(ctx, mon_identity[i]), values[i]) != 0) {
+            log_notice("stop: %s=%s as recorded at start", mon_identity[i],
+                       values[i]);
+        }
+        ocf_param_override(ctx, mon_identity[i], values[i]);
+    }
+    return true;
 }
 
 static int64_t wall_now_s(void)
@@ -338,7 +407,7 @@ static int mon_attr_set(const struct ocf_ctx *ctx, const char *node,
 
     if (r < 0) {
         *ret_reason = g_strdup_printf("cannot set %s=1 on %s: %s", name, node,
-                                      g_strerror(-r));
+                                      attr_strerror(r));
     }
     return r;
 }
@@ -350,7 +419,7 @@ static int mon_attr_delete(const char *node, const char *name, int64_t deadline,
 
     if (r < 0) {
         *ret_reason = g_strdup_printf("cannot delete %s on %s: %s", name, node,
-                                      g_strerror(-r));
+                                      attr_strerror(r));
     }
     return r;
 }
@@ -383,7 +452,7 @@ static int mon_delete_acks(const struct ocf_ctx *ctx, const char *node,
     if (r < 0) {
         *ret_reason = g_strdup_printf("cannot delete the grace acks %s* on "
                                       "%s: %s",
-                                      prefix, node, g_strerror(-r));
+                                      prefix, node, attr_strerror(r));
     }
     return r;
 }
@@ -501,8 +570,9 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
 
     r = attr_snapshot(limit, &nodes);
     if (r < 0) {
-        *ret_reason = g_strdup_printf(
-            "cannot read the node attributes from the CIB: %s", g_strerror(-r));
+        *ret_reason =
+            g_strdup_printf("cannot read the node attributes from the CIB: %s",
+                            attr_strerror(r));
         return r;
     }
     me = attr_snapshot_node(nodes, node);
@@ -568,7 +638,7 @@ static void mon_recheck_released(const struct ocf_ctx *ctx,
         r = attr_snapshot(ctx->deadline, &nodes);
         if (r < 0) {
             reason = g_strdup_printf("cannot read the node attributes: %s",
-                                     g_strerror(-r));
+                                     attr_strerror(r));
         }
     }
     if (r == 0) {
@@ -750,11 +820,13 @@ static int mon_validate(struct ocf_ctx *ctx, bool local)
 static int mon_start(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
+    struct result res = RESULT_INIT;
     struct mon_state st;
-    int r = mon_state_load(ctx, &st);
+    int r = mon_state_load(ctx, &st, &res);
 
     if (r < 0 && r != -ENOENT) {
-        log_warn("unreadable state file (%s), starting afresh", g_strerror(-r));
+        log_warn("%s; starting afresh", res.reason);
+        result_clear(&res);
     }
     if (r < 0 || !st.started) {
         st = (struct mon_state){.started = true};
@@ -816,16 +888,16 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
 static int mon_monitor(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
+    struct result res = RESULT_INIT;
     struct mon_state st;
-    int r = mon_state_load(ctx, &st);
+    int r = mon_state_load(ctx, &st, &res);
 
     if (r == -ENOENT || (r == 0 && !st.started)) {
         return OCF_NOT_RUNNING;
     }
     if (r < 0) {
-        reason =
-            g_strdup_printf("cannot read the state file: %s", g_strerror(-r));
-        return ocf_report(r, reason);
+        /* a local problem (1): 6 would stop nfs-mon on every node */
+        return ocf_finish(&res);
     }
     if (ctx->probe) {
         /* a probe reports what was started and changes nothing */
@@ -838,24 +910,48 @@ static int mon_monitor(struct ocf_ctx *ctx)
     return ocf_report(r, reason);
 }
 
+/*
+ * The values of grace_delay, watch_ms, pidfile and hung_probes are read by
+ * every action and nothing derived from them is kept (the count of
+ * unanswered probes is compared with the new hung_probes): the next monitor
+ * uses the new ones.
+ * The identity parameters are not reloadable, so they cannot change here.
+ */
+static int mon_reload(struct ocf_ctx *ctx)
+{
+    log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s "
+               "hung_probes=%s",
+               ocf_param(ctx, "grace_delay"), ocf_param(ctx, "watch_ms"),
+               mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)",
+               ocf_param(ctx, "hung_probes"));
+    return OCF_SUCCESS;
+}
+
 static int mon_stop(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
     g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autofree char *node = NULL;
+    struct result res = RESULT_INIT;
     struct mon_state st;
     int r;
 
-    if (!ocf_params_valid(ctx)) {
-        /* start refuses these parameters, so nothing was published */
-        log_warn("invalid parameters: nothing can have been started");
+    /*
+     * Only what names the published attributes decides: the record made at
+     * start, else the given identity parameters. A bad unrelated parameter
+     * (the controller lost the start's parameters) has its default.
+     */
+    if (!mon_use_recorded_identity(ctx) && !ocf_params_valid(ctx)) {
+        /* start refuses these names, so nothing was published under them */
+        log_warn("invalid attribute names and no record of a start: nothing "
+                 "can have been published");
         (void)state_remove(key);
         return OCF_SUCCESS;
     }
-    r = mon_state_load(ctx, &st);
+    r = mon_state_load(ctx, &st, &res);
     if (r < 0 && r != -ENOENT) {
-        log_warn("unreadable state file (%s), releasing anyway",
-                 g_strerror(-r));
+        log_warn("%s; releasing anyway", res.reason);
+        result_clear(&res);
     }
     r = attr_local_node_why(ctx->deadline, &node, &reason);
     if (r < 0) {

@@ -8,6 +8,7 @@
 #include "attr.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,12 +53,40 @@ bool attr_name_valid(const char *name)
     return name_chars_valid(name, ATTR_NAME_MAX) && g_ascii_isalpha(name[0]);
 }
 
-/* The first line of a tool's stderr, for a log message. */
+/* The first non-empty line of a tool's stderr, for a message. */
 static char *first_line(const char *text)
 {
-    const char *end = strchr(text, '\n');
+    const char *end;
 
+    while (*text == '\n') {
+        text++;
+    }
+    end = strchr(text, '\n');
     return end != NULL ? g_strndup(text, (gsize)(end - text)) : g_strdup(text);
+}
+
+/* What the last failure of this module said, for attr_strerror(). */
+static int last_error;
+static char *last_why;
+
+static void set_why(int r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void set_why(int r, const char *fmt, ...)
+{
+    va_list ap;
+
+    g_free(last_why);
+    va_start(ap, fmt);
+    last_why = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    last_error = r;
+}
+
+const char *attr_strerror(int r)
+{
+    if (r < 0 && r == last_error && last_why != NULL) {
+        return last_why;
+    }
+    return g_strerror(-r);
 }
 
 /*
@@ -74,14 +103,17 @@ static int run_tool(const char *const *argv, int64_t deadline,
     rc = run_argv(argv, deadline, result);
     if (rc == -ENOENT) {
         log_err("%s is not installed", argv[0]);
+        set_why(rc, "%s is not installed", argv[0]);
         return rc;
     }
     if (rc == -ETIMEDOUT) {
         log_warn("%s did not finish before the deadline", argv[0]);
+        set_why(rc, "%s did not finish before the deadline", argv[0]);
         return rc;
     }
     if (rc < 0) {
         log_err("cannot run %s: %s", argv[0], strerror(-rc));
+        set_why(rc, "cannot run %s: %s", argv[0], strerror(-rc));
         return rc;
     }
     switch (result->exit_status) {
@@ -96,16 +128,23 @@ static int run_tool(const char *const *argv, int64_t deadline,
         log_debug("%s: cluster unreachable (exit %d): %s", argv[0],
                   result->exit_status, why);
         rc = -ENOTCONN;
+        set_why(rc, "%s: cluster unreachable (exit %d)%s%s", argv[0],
+                result->exit_status, why[0] != '\0' ? ": " : "", why);
         break;
     default:
         why = first_line(result->err);
+        rc = -EIO;
         if (result->term_signal != 0) {
             log_err("%s was killed by signal %d", argv[0], result->term_signal);
+            set_why(rc, "%s was killed by signal %d", argv[0],
+                    result->term_signal);
         } else {
             log_err("%s failed (exit %d): %s", argv[0], result->exit_status,
                     why);
+            /* the tool's own words, not "Input/output error" */
+            set_why(rc, "%s failed (exit %d)%s%s", argv[0], result->exit_status,
+                    why[0] != '\0' ? ": " : "", why);
         }
-        rc = -EIO;
         break;
     }
     run_result_clear(result);
@@ -122,8 +161,15 @@ int attr_local_node(int64_t deadline, char **ret_node)
 
     if (env != NULL && env[0] != '\0') {
         if (!attr_node_name_valid(env)) {
+            g_autofree char *cut = g_strndup(env, 48);
+            g_autofree char *shown = g_strescape(cut, NULL);
+
             log_err("OCF_RESKEY_CRM_meta_on_node is not a valid node name");
-            return -EINVAL;
+            set_why(-EPROTO,
+                    "OCF_RESKEY_CRM_meta_on_node=\"%s\" is not a valid node "
+                    "name",
+                    shown);
+            return -EPROTO;
         }
         *ret_node = g_strdup(env);
         return 0;
@@ -131,18 +177,28 @@ int attr_local_node(int64_t deadline, char **ret_node)
     rc = run_tool(argv, deadline, &result);
     if (rc == -ENXIO) {
         log_err("crm_node -n does not know the local node");
+        set_why(-EIO, "crm_node -n does not know the local node");
         return -EIO;
     }
     if (rc < 0) {
         return rc;
     }
     name = g_strchomp(g_strdup(result.out));
-    run_result_clear(&result);
     if (!attr_node_name_valid(name)) {
+        g_autofree char *cut = g_strndup(name, 48);
+        g_autofree char *shown = g_strescape(cut, NULL);
+        g_autofree char *err = first_line(result.err);
+
+        /* a local oddity, not a misconfiguration: never 6 */
         log_err("crm_node -n gave no valid node name");
+        set_why(-EPROTO, "crm_node -n answered \"%s\"%s, not a node name%s%s",
+                shown, strlen(name) > 48 ? "..." : "",
+                err[0] != '\0' ? ": " : "", err);
+        run_result_clear(&result);
         g_free(name);
-        return -EINVAL;
+        return -EPROTO;
     }
+    run_result_clear(&result);
     *ret_node = name;
     return 0;
 }
@@ -153,10 +209,7 @@ int attr_local_node_why(int64_t deadline, char **ret_node, char **ret_reason)
 
     if (r < 0) {
         *ret_reason = g_strdup_printf(
-            "cannot determine the local node name: %s",
-            r == -EINVAL
-                ? "malformed (OCF_RESKEY_CRM_meta_on_node or crm_node -n)"
-                : g_strerror(-r));
+            "cannot determine the local node name: %s", attr_strerror(r));
     }
     return r;
 }

@@ -30,10 +30,20 @@ bool attr_node_name_valid(const char *name);
 bool attr_name_valid(const char *name);
 
 /*!
+ * \brief What the failure \p r just returned by an attr_ function was, for
+ *        an exit reason: the failing tool's own first stderr line ("crm_
+ *        attribute failed (exit 1): <its words>"), or an odd answer quoted,
+ *        instead of "Input/output error"; g_strerror() for other errors.
+ * \return a string valid until the next attr_ call
+ */
+const char *attr_strerror(int r);
+
+/*!
  * \brief The local node's cluster name: OCF_RESKEY_CRM_meta_on_node if set
  *        (and valid), else `crm_node -n`. Never hostname.
  * \return 0, -ENOTCONN if the cluster cannot be reached (crm_node exit 102),
- *         -EINVAL if the name is malformed, -ETIMEDOUT, or another -errno
+ *         -EPROTO if the name is malformed (a local oddity: attr_strerror()
+ *         quotes it), -ETIMEDOUT, or another -errno
  */
 int attr_local_node(int64_t deadline, char **ret_node);
 
@@ -78,9 +88,9 @@ int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline);
 
 /*! One node as seen in the CIB status section. */
 struct attr_node {
-    char *name;          /*!< uname */
-    bool online;         /*!< crmd="online" and in_ccm="true" */
-    GHashTable *attrs;   /*!< transient attribute name -> value */
+    char *name;        /*!< uname */
+    bool online;       /*!< crmd="online" and in_ccm="true" */
+    GHashTable *attrs; /*!< transient attribute name -> value */
 };
 
 /*!

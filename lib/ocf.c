@@ -146,20 +146,34 @@ int ocf_rc_from_errno(int rc)
     case -EACCES:
     case -EPERM:
         return OCF_ERR_PERM;
-    case -EINVAL:
-        return OCF_ERR_CONFIGURED;
     default:
-        return rc > 0 ? rc : OCF_ERR_GENERIC;
+        /* -EINVAL too: only parameter validation may answer 6 */
+        return OCF_ERR_GENERIC;
     }
+}
+
+static bool table_has_identity(const struct ocf_agent *agent)
+{
+    for (const struct ocf_param *p = agent->params; p && p->name; p++) {
+        if (p->identity) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool ocf_params_valid(const struct ocf_ctx *ctx)
 {
+    bool only_identity = table_has_identity(ctx->agent);
+
     for (const struct ocf_param *p = ctx->agent->params; p && p->name; p++) {
         g_autofree char *var = g_strconcat("OCF_RESKEY_", p->name, NULL);
         g_autofree char *why = NULL;
         const char *value = getenv(var);
 
+        if (only_identity && !p->identity) {
+            continue;
+        }
         if (value != NULL && value[0] != '\0' &&
             ocf_param_check(p, value, &why) < 0) {
             log_warn("%s", why);
@@ -169,13 +183,48 @@ bool ocf_params_valid(const struct ocf_ctx *ctx)
     return true;
 }
 
+void ocf_param_override(struct ocf_ctx *ctx, const char *name,
+                        const char *value)
+{
+    for (const struct ocf_param *p = ctx->agent->params; p && p->name; p++) {
+        if (strcmp(p->name, name) == 0) {
+            /* the table's name: the key outlives this call */
+            g_hash_table_replace(ctx->params, (gpointer)p->name,
+                                 g_strdup(value));
+            return;
+        }
+    }
+    log_err("no parameter %s to override", name);
+}
+
+int ocf_finish(struct result *res)
+{
+    int rc;
+
+    if (res == NULL) {
+        return OCF_SUCCESS;
+    }
+    rc = res->exit_status;
+    if (rc != OCF_SUCCESS && rc != OCF_NOT_RUNNING) {
+        ocf_exit_reason("%s",
+                        res->reason != NULL ? res->reason : "unknown failure");
+    } else if (res->reason != NULL) {
+        log_info("%s", res->reason);
+    }
+    result_clear(res);
+    return rc;
+}
+
 int ocf_report(int r, const char *reason)
 {
+    struct result res = RESULT_INIT;
+
     if (r >= 0) {
         return OCF_SUCCESS;
     }
-    ocf_exit_reason("%s", reason != NULL ? reason : g_strerror(-r));
-    return ocf_rc_from_errno(r);
+    result_set(&res, ocf_rc_from_errno(r), "%s",
+               reason != NULL ? reason : g_strerror(-r));
+    return ocf_finish(&res);
 }
 
 void ocf_exit_reason(const char *fmt, ...)
@@ -312,13 +361,36 @@ static void append_action(GString *s, const char *name, unsigned timeout_s,
     g_string_append(s, "/>\n");
 }
 
+/* Whether the agent uses what ra-api-1.dtd (resource-agents 4.x) lacks. */
+static bool uses_ocf_1_1_reload(const struct ocf_agent *agent)
+{
+    for (const struct ocf_param *p = agent->params; p && p->name; p++) {
+        if (p->reloadable) {
+            return true;
+        }
+    }
+    return table_has_action(agent, "reload-agent");
+}
+
 char *ocf_metadata(const struct ocf_agent *agent)
 {
     GString *s = g_string_new(NULL);
 
     g_string_append(s, "<?xml version=\"1.0\"?>\n"
-                       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"
-                       "<resource-agent name=\"");
+                       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\"");
+    if (uses_ocf_1_1_reload(agent)) {
+        /*
+         * ra-api-1.dtd, which ocf-tester validates against, predates OCF
+         * 1.1's reloadable and reload-agent. The internal subset is read
+         * first, so these declarations extend it (and the first declaration
+         * of action's name wins); the OCF 1.1 schema allows both anyway.
+         */
+        g_string_append(s, " [\n"
+                           "<!ATTLIST parameter reloadable (1|0) \"0\">\n"
+                           "<!ATTLIST action name CDATA #REQUIRED>\n"
+                           "]");
+    }
+    g_string_append(s, ">\n<resource-agent name=\"");
     append_escaped(s, agent->name);
     g_string_append(s, "\" version=\"");
     append_escaped(s, agent->version != NULL ? agent->version : "0");
@@ -329,8 +401,12 @@ char *ocf_metadata(const struct ocf_agent *agent)
     for (const struct ocf_param *p = agent->params; p && p->name; p++) {
         g_string_append(s, "    <parameter name=\"");
         append_escaped(s, p->name);
-        g_string_append_printf(s, "\" unique=\"%d\" required=\"%d\">\n",
+        g_string_append_printf(s, "\" unique=\"%d\" required=\"%d\"",
                                p->unique ? 1 : 0, p->required ? 1 : 0);
+        if (p->reloadable) {
+            g_string_append(s, " reloadable=\"1\"");
+        }
+        g_string_append(s, ">\n");
         append_desc(s, "      ", p->longdesc, p->shortdesc);
         g_string_append_printf(s, "      <content type=\"%s\"",
                                type_name(p->type));
@@ -456,7 +532,7 @@ static int resolve_params(struct ocf_ctx *ctx, bool lenient)
         }
         if (value != NULL) {
             g_hash_table_replace(ctx->params, (gpointer)p->name,
-                                 (gpointer)value);
+                                 g_strdup(value));
         }
     }
     return OCF_SUCCESS;
@@ -555,7 +631,7 @@ int ocf_main(const struct ocf_agent *agent, int argc, char **argv)
         goto out_log_fini;
     }
 
-    ctx.params = g_hash_table_new(g_str_hash, g_str_equal);
+    ctx.params = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     rc = dispatch(&ctx);
     if (strcmp(ctx.action, "monitor") == 0 &&
         (rc == OCF_SUCCESS || rc == OCF_NOT_RUNNING)) {

@@ -10,17 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/*! OCF exit codes (OCF 1.1; Pacemaker's enum ocf_exitcode). */
-enum ocf_exitcode {
-    OCF_SUCCESS = 0,
-    OCF_ERR_GENERIC = 1,
-    OCF_ERR_ARGS = 2,
-    OCF_ERR_UNIMPLEMENTED = 3,
-    OCF_ERR_PERM = 4,
-    OCF_ERR_INSTALLED = 5,
-    OCF_ERR_CONFIGURED = 6,
-    OCF_NOT_RUNNING = 7,
-};
+#include "result.h" /* enum ocf_exitcode, struct result */
 
 enum ocf_param_type {
     OCF_TYPE_STRING,
@@ -35,9 +25,9 @@ struct ocf_ctx;
  * validate-all and every action, the meta-data and so the man page.
  */
 struct ocf_param {
-    const char *name;           /*!< OCF_RESKEY_<name> */
+    const char *name; /*!< OCF_RESKEY_<name> */
     enum ocf_param_type type;
-    const char *default_value;  /*!< NULL: no default */
+    const char *default_value; /*!< NULL: no default */
     bool required;
     bool unique;
     const char *shortdesc;
@@ -48,7 +38,17 @@ struct ocf_param {
      * saying what is wrong. Must not look at the local system.
      */
     int (*check)(const char *value, char **ret_reason);
-    int64_t min, max;           /*!< bounds for OCF_TYPE_INTEGER when min < max */
+    int64_t min, max; /*!< bounds for OCF_TYPE_INTEGER when min < max */
+    /*!
+     * A change takes effect without a restart: meta-data says
+     * reloadable="1" and Pacemaker runs reload-agent instead of stop+start.
+     */
+    bool reloadable;
+    /*!
+     * The value names what the instance published (an attribute, a path):
+     * ocf_params_valid() judges stop by these parameters only.
+     */
+    bool identity;
 };
 
 /*! Handler of one action: returns an OCF exit code. */
@@ -56,17 +56,18 @@ typedef int (*ocf_handler_fn)(struct ocf_ctx *ctx);
 
 /*! One action: advertised in meta-data and dispatched on argv[1]. */
 struct ocf_action {
-    const char *name;       /*!< start, stop, monitor, notify, ... */
-    ocf_handler_fn handler; /*!< NULL for meta-data, validate-all, usage (built in) */
-    unsigned timeout_s;     /*!< advertised timeout */
-    unsigned interval_s;    /*!< advertised interval (0: none) */
-    int depth;              /*!< advertised depth, or -1 for none */
+    const char *name; /*!< start, stop, monitor, notify, ... */
+    ocf_handler_fn
+        handler; /*!< NULL for meta-data, validate-all, usage (built in) */
+    unsigned timeout_s;  /*!< advertised timeout */
+    unsigned interval_s; /*!< advertised interval (0: none) */
+    int depth;           /*!< advertised depth, or -1 for none */
 };
 
 /*! An agent: its identity and tables. */
 struct ocf_agent {
-    const char *name;       /*!< e.g. "ganesha_mon" */
-    const char *version;    /*!< the agent's own version */
+    const char *name;    /*!< e.g. "ganesha_mon" */
+    const char *version; /*!< the agent's own version */
     const char *shortdesc;
     const char *longdesc;
     const struct ocf_param *params;   /*!< terminated by { .name = NULL } */
@@ -83,14 +84,15 @@ struct ocf_agent {
 /*! What an action runs with: resolved from the environment once. */
 struct ocf_ctx {
     const struct ocf_agent *agent;
-    const char *action;      /*!< argv[1] */
-    const char *instance;    /*!< OCF_RESOURCE_INSTANCE (or the agent name) */
-    GHashTable *params;      /*!< name -> value, defaults applied */
-    int64_t timeout_ms;      /*!< OCF_RESKEY_CRM_meta_timeout, default 20000 */
-    int64_t interval_ms;     /*!< OCF_RESKEY_CRM_meta_interval, default 0 */
-    int check_level;         /*!< OCF_CHECK_LEVEL (or OCF_RESKEY_OCF_CHECK_LEVEL), default 0 */
-    bool probe;              /*!< monitor with interval 0 */
-    int64_t deadline;        /*!< deadline of this action, margin kept back */
+    const char *action;   /*!< argv[1] */
+    const char *instance; /*!< OCF_RESOURCE_INSTANCE (or the agent name) */
+    GHashTable *params;   /*!< name -> value, defaults applied */
+    int64_t timeout_ms;   /*!< OCF_RESKEY_CRM_meta_timeout, default 20000 */
+    int64_t interval_ms;  /*!< OCF_RESKEY_CRM_meta_interval, default 0 */
+    int check_level;      /*!< OCF_CHECK_LEVEL (or OCF_RESKEY_OCF_CHECK_LEVEL),
+                             default 0 */
+    bool probe;           /*!< monitor with interval 0 */
+    int64_t deadline;     /*!< deadline of this action, margin kept back */
 };
 
 /*!
@@ -102,7 +104,8 @@ struct ocf_ctx {
  * action: usage on stderr, an exit reason, OCF_ERR_UNIMPLEMENTED.
  * A bad parameter fails every action except meta-data, usage and stop (stop
  * must still clean up what it can): OCF_ERR_CONFIGURED with an exit reason
- * naming the parameter.
+ * naming the parameter. This validation is the only source of
+ * OCF_ERR_CONFIGURED; failures found later are local (see ocf_finish()).
  *
  * \return the process exit code
  */
@@ -145,28 +148,46 @@ int ocf_param_check(const struct ocf_param *param, const char *value,
                     char **ret_reason);
 
 /*!
- * \brief Convert a negative errno from a library call into an OCF exit code
- *        for the edge: -ENOENT/-ENOEXEC -> ERR_INSTALLED, -EACCES/-EPERM ->
- *        ERR_PERM, -EINVAL -> ERR_CONFIGURED, others -> ERR_GENERIC.
+ * \brief The OCF class of a local failure known only by its errno:
+ *        -ENOENT/-ENOEXEC -> ERR_INSTALLED, -EACCES/-EPERM -> ERR_PERM,
+ *        any other -> ERR_GENERIC. Never OCF_ERR_CONFIGURED: a -EINVAL from
+ *        a damaged file or an odd answer of a tool is a local problem, and 6
+ *        would stop the resource on every node.
  */
 int ocf_rc_from_errno(int rc);
 
 /*!
- * \brief Whether every parameter set in the environment passes
- *        ocf_param_check() (an empty value counts as unset); the first
- *        that does not is logged as a warning.
+ * \brief Whether the parameters that identify what an instance published
+ *        (the table's .identity ones; every parameter when none is marked)
+ *        pass ocf_param_check() as set in the environment (an empty value
+ *        counts as unset); the first that does not is logged as a warning.
  *
  * For stop: ocf_main() runs it even with a bad parameter, the default in
- * its place; but start refuses such a parameter, so nothing was started
- * with it and stop must not act on the default.
+ * its place. A bad unrelated parameter (the controller lost the start's
+ * parameters) must not keep stop from releasing; a bad identifying one
+ * means start refused it, so nothing was published under it.
  */
 bool ocf_params_valid(const struct ocf_ctx *ctx);
 
 /*!
- * \brief The one place where an action's result becomes an OCF exit code:
- *        0 or more is OCF_SUCCESS; a negative errno writes the exit reason
- *        (\p reason, or the errno's text when NULL) and returns
- *        ocf_rc_from_errno(\p r).
+ * \brief Use \p value (copied) for parameter \p name from now on, e.g. the
+ *        value a state file recorded at start.
+ */
+void ocf_param_override(struct ocf_ctx *ctx, const char *name,
+                        const char *value);
+
+/*!
+ * \brief The edge: the exit code of \p res; on failure its reason is
+ *        written once as the exit reason. Clears \p res.
+ * \return res->exit_status
+ */
+int ocf_finish(struct result *res);
+
+/*!
+ * \brief ocf_finish() for a result known only as an errno: 0 or more is
+ *        OCF_SUCCESS; a negative errno writes the exit reason (\p reason,
+ *        or the errno's text when NULL) and returns ocf_rc_from_errno(\p r)
+ *        (never OCF_ERR_CONFIGURED).
  */
 int ocf_report(int r, const char *reason);
 

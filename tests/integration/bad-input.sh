@@ -228,20 +228,21 @@ if ((SECONDS - start_s <= 25)); then
 else
     not_ok "the 3000-name notify stayed within its timeout" "took $((SECONDS - start_s)) s"
 fi
-# A malformed local node name from Pacemaker: 6 with a reason, never a crash,
-# and never a fallback to another name.
+# A malformed local node name from Pacemaker: 1 with a reason quoting it (a
+# local oddity: 6 would stop the resource on every node), never a crash, and
+# never a fallback to another name.
 # shellcheck disable=SC2016 # a literal command substitution: must never run
 for on_node in "a b" "$long" "x/y" '$(touch '"$marker"')'; do
     shown=$(printf %q "${on_node:0:20}")
-    want_in_reason="local node name" expect ganesha_grace notify 6 \
+    want_in_reason="local node name" expect ganesha_grace notify 1 \
         "post-stop with a malformed on_node $shown is refused" \
         "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_CRM_meta_notify_type=post \
         OCF_RESKEY_CRM_meta_notify_operation=stop OCF_RESKEY_CRM_meta_notify_stop_uname=n2
-    want_in_reason="local node name" expect ganesha_mon start 6 \
+    want_in_reason="local node name" expect ganesha_mon start 1 \
         "start with a malformed on_node $shown is refused" \
         "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_pidfile=/nonexistent/ganesha.pid \
         OCF_RESKEY_grace_delay=0
-    want_in_reason="local node name" expect ganesha_nfsd start 6 \
+    want_in_reason="local node name" expect ganesha_nfsd start 1 \
         "start with a malformed on_node $shown is refused" \
         "OCF_RESKEY_CRM_meta_on_node=$on_node" OCF_RESKEY_ha_vol_mnt=/nonexistent
 done

@@ -27,10 +27,17 @@ declare -A params=(
     [ganesha_handoff]="home_node recovery_root restart_grace"
 )
 declare -A actions=(
-    [ganesha_mon]="start stop monitor validate-all meta-data"
-    [ganesha_grace]="start stop monitor notify validate-all meta-data"
+    [ganesha_mon]="start stop monitor reload-agent validate-all meta-data"
+    [ganesha_grace]="start stop monitor notify reload-agent validate-all meta-data"
     [ganesha_nfsd]="start stop monitor validate-all meta-data"
     [ganesha_handoff]="start stop monitor validate-all meta-data"
+)
+# The parameters a change of which runs reload-agent, not stop and start.
+declare -A reloadable=(
+    [ganesha_mon]="grace_delay hung_probes pidfile watch_ms"
+    [ganesha_grace]="grace_active grace_ack"
+    [ganesha_nfsd]=""
+    [ganesha_handoff]=""
 )
 
 for agent in $AGENTS; do
@@ -58,6 +65,14 @@ for agent in $AGENTS; do
         ok "$agent: meta-data advertises exactly its actions, no status alias"
     else
         not_ok "$agent: meta-data advertises exactly its actions" "want: $want" "got:  $shown"
+    fi
+    shown=$(xmllint --xpath '//parameters/parameter[@reloadable="1"]/@name' - <<<"$xml" 2>/dev/null |
+        sed 's/ *name="\([^"]*\)"/\1\n/g' | sed '/^$/d' | sort | xargs)
+    want=$(tr ' ' '\n' <<<"${reloadable[$agent]}" | sort | xargs)
+    if [[ $shown == "$want" ]]; then
+        ok "$agent: meta-data marks exactly the reloadable parameters (${want:-none})"
+    else
+        not_ok "$agent: meta-data marks exactly the reloadable parameters" "want: $want" "got:  $shown"
     fi
     version=$(xmllint --xpath 'string(/resource-agent/@version)' - <<<"$xml" 2>/dev/null)
     check "$agent: agent version is 1.0.0 (got '$version')" test "$version" = 1.0.0

@@ -186,8 +186,9 @@ static void test_local_node_from_env(void **state)
     g_free(node);
     node = NULL;
 
+    /* Pacemaker's own variable, not a parameter: a local error, never 6 */
     g_setenv("OCF_RESKEY_CRM_meta_on_node", "bad name", TRUE);
-    assert_int_equal(attr_local_node(test_deadline(), &node), -EINVAL);
+    assert_int_equal(attr_local_node(test_deadline(), &node), -EPROTO);
     assert_null(node);
     g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
 }
@@ -207,11 +208,12 @@ static void test_local_node_why(void **state)
 
     g_setenv("OCF_RESKEY_CRM_meta_on_node", "bad name", TRUE);
     assert_int_equal(attr_local_node_why(test_deadline(), &node, &reason),
-                     -EINVAL);
+                     -EPROTO);
     assert_null(node);
     assert_string_equal(reason,
-                        "cannot determine the local node name: malformed "
-                        "(OCF_RESKEY_CRM_meta_on_node or crm_node -n)");
+                        "cannot determine the local node name: "
+                        "OCF_RESKEY_CRM_meta_on_node=\"bad name\" is not a "
+                        "valid node name");
     g_free(reason);
     g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
 }
@@ -391,6 +393,66 @@ static void test_tool_hangs(void **state)
         fail_msg("attr_get took %lld ms past a 300 ms deadline",
                  (long long)took_ms);
     }
+}
+
+/* A stub tool \p name in a private PATH, printing \p script's output. */
+static char *stub_tool(const char *name, const char *script, char **ret_path)
+{
+    g_autofree char *bin = g_build_filename(tmp_dir, "stubs", NULL);
+    char *tool = g_build_filename(bin, name, NULL);
+
+    assert_int_equal(g_mkdir_with_parents(bin, 0755), 0);
+    assert_true(g_file_set_contents(tool, script, -1, NULL));
+    assert_int_equal(g_chmod(tool, 0755), 0);
+    *ret_path = g_strconcat(bin, ":", g_getenv("PATH"), NULL);
+    return tool;
+}
+
+/* A strange crm_node answer is a local error quoting it, not -EINVAL (6). */
+static void test_local_node_strange_answer(void **state)
+{
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *path = NULL;
+    g_autofree char *tool = stub_tool(
+        "crm_node", "#!/bin/sh\necho '(null)'\necho odd >&2\n", &path);
+    char *node = NULL;
+    char *reason = NULL;
+
+    g_unsetenv("OCF_RESKEY_CRM_meta_on_node");
+    g_setenv("PATH", path, TRUE);
+    assert_int_equal(attr_local_node_why(test_deadline(), &node, &reason),
+                     -EPROTO);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(tool);
+    assert_null(node);
+    assert_string_equal(reason, "cannot determine the local node name: "
+                                "crm_node -n answered \"(null)\", not a "
+                                "node name: odd");
+    g_free(reason);
+}
+
+/* A failing tool's own stderr line is the reason, not "Input/output error" */
+static void test_tool_stderr_in_reason(void **state)
+{
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *path = NULL;
+    g_autofree char *tool =
+        stub_tool("crm_attribute",
+                  "#!/bin/sh\necho 'Error performing operation: Too many "
+                  "open files' >&2\necho second line >&2\nexit 1\n",
+                  &path);
+    int r;
+
+    g_setenv("PATH", path, TRUE);
+    r = attr_set(node_under_test(), "a", "1", test_deadline());
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(tool);
+    assert_int_equal(r, -EIO);
+    assert_string_equal(attr_strerror(r),
+                        "crm_attribute failed (exit 1): Error performing "
+                        "operation: Too many open files");
+    /* an errno this module did not return: its plain text */
+    assert_string_equal(attr_strerror(-ENOSPC), g_strerror(ENOSPC));
 }
 
 /*
@@ -671,6 +733,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tool_missing, cib_setup,
                                         cib_teardown),
         cmocka_unit_test_setup_teardown(test_tool_hangs, cib_setup,
+                                        cib_teardown),
+        cmocka_unit_test_setup_teardown(test_local_node_strange_answer,
+                                        cib_setup, cib_teardown),
+        cmocka_unit_test_setup_teardown(test_tool_stderr_in_reason, cib_setup,
                                         cib_teardown),
         cmocka_unit_test(test_no_cluster),
     };

@@ -98,6 +98,7 @@ static const struct ocf_param fake_params[] = {
         .longdesc = "A port between 1 and 100.",
         .min = 1,
         .max = 100,
+        .reloadable = true,
     },
     {
         .name = "flag",
@@ -125,11 +126,16 @@ static const struct ocf_param fake_params[] = {
 };
 
 static const struct ocf_action fake_actions[] = {
-    {"start", fake_start, 20, 0, -1},     {"stop", fake_report, 20, 0, -1},
-    {"monitor", fake_monitor, 20, 10, 0}, {"monitor", fake_monitor, 30, 61, 10},
+    {"start", fake_start, 20, 0, -1},
+    {"stop", fake_report, 20, 0, -1},
+    {"monitor", fake_monitor, 20, 10, 0},
+    {"monitor", fake_monitor, 30, 61, 10},
     {"notify", NULL, 5, 0, -1}, /* advertised, not implemented */
-    {"reload", fake_fail, 5, 0, -1},      {"meta-data", NULL, 5, 0, -1},
-    {"validate-all", NULL, 20, 0, -1},    {NULL, NULL, 0, 0, 0},
+    {"reload", fake_fail, 5, 0, -1},
+    {"meta-data", NULL, 5, 0, -1},
+    {"reload-agent", fake_report, 10, 0, -1},
+    {"validate-all", NULL, 20, 0, -1},
+    {NULL, NULL, 0, 0, 0},
 };
 
 static const struct ocf_agent fake_agent = {
@@ -292,7 +298,12 @@ static void test_metadata_content(void **state)
     g_autofree char *xml = ocf_metadata(&fake_agent);
 
     assert_non_null(strstr(xml, "<!DOCTYPE resource-agent SYSTEM "
-                                "\"ra-api-1.dtd\">"));
+                                "\"ra-api-1.dtd\""));
+    /* ra-api-1.dtd (ocf-tester's) learns OCF 1.1's reload in the subset */
+    assert_non_null(strstr(xml, "<!ATTLIST parameter reloadable (1|0) "
+                                "\"0\">"));
+    assert_non_null(strstr(xml, "<action name=\"reload-agent\" "
+                                "timeout=\"10s\"/>"));
     /* OCF API version as the element, the agent's own as the attribute */
     assert_non_null(strstr(xml, "<version>1.1</version>"));
     assert_non_null(strstr(xml, "<resource-agent name=\"fake\" "
@@ -303,6 +314,11 @@ static void test_metadata_content(void **state)
     assert_non_null(strstr(xml, "A name &lt;with&gt; markup &amp; quotes"));
     assert_non_null(strstr(xml, "<parameter name=\"must\" unique=\"1\" "
                                 "required=\"1\">"));
+    /* reload-agent: only what the table marks is reloadable */
+    assert_non_null(strstr(xml, "<parameter name=\"port\" unique=\"0\" "
+                                "required=\"0\" reloadable=\"1\">"));
+    assert_non_null(strstr(xml, "<parameter name=\"flag\" unique=\"0\" "
+                                "required=\"0\">"));
     assert_non_null(strstr(xml, "<content type=\"integer\" default=\"5\"/>"));
     assert_non_null(strstr(xml, "<content type=\"boolean\" default=\"no\"/>"));
     assert_non_null(strstr(xml, "<action name=\"monitor\" timeout=\"30s\" "
@@ -500,8 +516,9 @@ static void test_usage_and_help(void **state)
 
     assert_int_equal(run_agent("usage", NULL, &res), OCF_SUCCESS);
     assert_true(g_str_has_prefix(
-        res.out, "usage: fake {start|stop|monitor|notify|reload|meta-data|"
-                 "validate-all|usage}\n"));
+        res.out,
+        "usage: fake {start|stop|monitor|notify|reload|meta-data|reload-agent|"
+        "validate-all|usage}\n"));
     assert_string_equal(res.err, "");
     run_result_clear(&res);
     assert_int_equal(run_agent("help", NULL, &res), OCF_SUCCESS);
@@ -689,7 +706,12 @@ static void test_rc_from_errno(void **state)
     assert_int_equal(ocf_rc_from_errno(-ENOEXEC), OCF_ERR_INSTALLED);
     assert_int_equal(ocf_rc_from_errno(-EACCES), OCF_ERR_PERM);
     assert_int_equal(ocf_rc_from_errno(-EPERM), OCF_ERR_PERM);
-    assert_int_equal(ocf_rc_from_errno(-EINVAL), OCF_ERR_CONFIGURED);
+    /* a local -EINVAL (damaged file, odd tool answer) must not stop the
+     * resource on every node: only parameter validation answers 6 */
+    assert_int_equal(ocf_rc_from_errno(-EINVAL), OCF_ERR_GENERIC);
+    assert_int_equal(ocf_rc_from_errno(-EPROTO), OCF_ERR_GENERIC);
+    /* an out-of-range "errno" is not passed through as an exit code */
+    assert_int_equal(ocf_rc_from_errno(6), OCF_ERR_GENERIC);
     assert_int_equal(ocf_rc_from_errno(-ETIMEDOUT), OCF_ERR_GENERIC);
     assert_int_equal(ocf_rc_from_errno(-EIO), OCF_ERR_GENERIC);
 }
@@ -741,6 +763,115 @@ static void test_params_valid(void **state)
     assert_true(ocf_params_valid(&ctx));
 }
 
+/* Stop with identity parameters: only they decide whether stop may act. */
+static const struct ocf_param identity_params[] = {
+    {.name = "attr",
+     .type = OCF_TYPE_STRING,
+     .default_value = "a",
+     .shortdesc = "published",
+     .check = check_no_x,
+     .identity = true},
+    {.name = "delay",
+     .type = OCF_TYPE_INTEGER,
+     .default_value = "5",
+     .shortdesc = "unrelated",
+     .min = 0,
+     .max = 10},
+    {.name = NULL},
+};
+
+static const struct ocf_agent identity_agent = {
+    .name = "identity",
+    .shortdesc = "identity",
+    .params = identity_params,
+    .actions = fake_actions,
+};
+
+static void test_params_valid_identity(void **state)
+{
+    struct ocf_ctx ctx = {.agent = &identity_agent};
+
+    /* the controller lost the start's parameters: a bad unrelated one */
+    setenv("OCF_RESKEY_delay", "junk", 1);
+    assert_true(ocf_params_valid(&ctx));
+    /* a bad identifying one: start refused it, nothing was published */
+    setenv("OCF_RESKEY_attr", "xattr", 1);
+    assert_false(ocf_params_valid(&ctx));
+    unsetenv("OCF_RESKEY_attr");
+    unsetenv("OCF_RESKEY_delay");
+}
+
+/* A recorded value replaces the environment's for the rest of the action. */
+static void test_param_override(void **state)
+{
+    struct ocf_ctx ctx = {.agent = &identity_agent};
+    char *value = g_strdup("from-state");
+
+    ctx.params = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    g_hash_table_replace(ctx.params, (gpointer) "attr", g_strdup("env"));
+    ocf_param_override(&ctx, "attr", value);
+    g_free(value); /* copied */
+    assert_string_equal(ocf_param(&ctx, "attr"), "from-state");
+    g_hash_table_destroy(ctx.params);
+}
+
+/* ocf_finish(res) with stderr captured into *ret_err. */
+static int finish_captured(struct result *res, char **ret_err)
+{
+    char path[] = "/tmp/test_ocf.XXXXXX";
+    int fd = mkstemp(path);
+    int saved = dup(STDERR_FILENO);
+    int rc;
+
+    assert_true(fd >= 0 && saved >= 0);
+    fflush(stderr);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    rc = ocf_finish(res);
+    fflush(stderr);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    close(fd);
+    assert_true(g_file_get_contents(path, ret_err, NULL, NULL));
+    unlink(path);
+    return rc;
+}
+
+/* The class decided below reaches the edge unchanged, with its reason. */
+static void test_result_carried(void **state)
+{
+    struct result res = RESULT_INIT;
+    g_autofree char *err = NULL;
+    g_autofree char *reason = NULL;
+
+    assert_true(result_ok(&res));
+    assert_true(result_ok(NULL));
+    result_set(NULL, OCF_ERR_GENERIC, "ignored"); /* NULL-safe */
+    result_prefix(&res, "no effect on success");
+    assert_null(res.reason);
+
+    result_set(&res, OCF_ERR_ARGS, "state file %s is a %s", "/x", "FIFO");
+    result_set(&res, OCF_ERR_GENERIC, "replaced: %d", 1);
+    result_prefix(&res, "cannot read the state file");
+    assert_false(result_ok(&res));
+    assert_int_equal(finish_captured(&res, &err), OCF_ERR_GENERIC);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 1);
+    reason = exit_reason(err, REASON_PREFIX);
+    assert_string_equal(reason, "cannot read the state file: replaced: 1");
+    /* finished: cleared */
+    assert_true(result_ok(&res));
+    assert_null(res.reason);
+    g_clear_pointer(&err, g_free);
+
+    /* success and "not running" write no exit reason */
+    assert_int_equal(finish_captured(&res, &err), OCF_SUCCESS);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 0);
+    g_clear_pointer(&err, g_free);
+    result_set(&res, OCF_NOT_RUNNING, "never started");
+    assert_int_equal(finish_captured(&res, &err), OCF_NOT_RUNNING);
+    assert_int_equal(count_prefixed(err, REASON_PREFIX), 0);
+    assert_null(res.reason);
+}
+
 /* ocf_report(r, reason) with stderr captured into *ret_err. */
 static int report_captured(int r, const char *reason, char **ret_err)
 {
@@ -776,7 +907,7 @@ static void test_report(void **state)
     g_clear_pointer(&err, g_free);
 
     assert_int_equal(report_captured(-EINVAL, "bad thing", &err),
-                     OCF_ERR_CONFIGURED);
+                     OCF_ERR_GENERIC);
     assert_int_equal(count_prefixed(err, REASON_PREFIX), 1);
     reason = exit_reason(err, REASON_PREFIX);
     assert_string_equal(reason, "bad thing");
@@ -840,6 +971,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_param_lookup_without_params),
         cmocka_unit_test(test_params_valid),
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_params_valid_identity),
+        cmocka_unit_test(test_param_override),
+        cmocka_unit_test(test_result_carried),
     };
     int rc;
 

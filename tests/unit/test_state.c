@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "state.h"
 
@@ -19,8 +20,10 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct fixture {
@@ -291,6 +294,190 @@ static void test_not_regular(void **state)
     assert_false(state_exists("adir"));
 }
 
+/* Only these names in the state directory, nothing else. */
+static void assert_dir_holds_only(const char *dir, const char *const *names)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    assert_non_null(d);
+    while ((name = g_dir_read_name(d)) != NULL) {
+        gboolean expected = FALSE;
+
+        for (const char *const *n = names; *n != NULL; n++) {
+            expected = expected || strcmp(name, *n) == 0;
+        }
+        if (!expected) {
+            fail_msg("%s/%s was left behind", dir, name);
+        }
+    }
+}
+
+/* A FIFO at the path is found by its type at once, never read (it hung). */
+static void test_fifo_does_not_block(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *path = g_build_filename(f->dir, "fifo", NULL);
+    struct result res = RESULT_INIT;
+    GKeyFile *back = NULL;
+    int64_t begin;
+
+    assert_int_equal(state_write("k8", kf), 0);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10); /* before the fix: blocked in open() until killed */
+    begin = deadline_now();
+    assert_int_equal(state_load("fifo", &back, NULL, &res), -EINVAL);
+    alarm(0);
+    assert_true(deadline_now() - begin < 2 * G_USEC_PER_SEC);
+    assert_null(back);
+    /* a local problem (1), never "misconfigured" (6), and it says what */
+    assert_int_equal(res.exit_status, OCF_ERR_GENERIC);
+    assert_non_null(strstr(res.reason, "a FIFO"));
+    assert_non_null(strstr(res.reason, path));
+    result_clear(&res);
+    assert_false(state_exists("fifo"));
+}
+
+static void test_directory_is_local_error(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *path = g_build_filename(f->dir, "dir2", NULL);
+    struct result res = RESULT_INIT;
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("k9", kf), 0);
+    assert_int_equal(g_mkdir(path, 0700), 0);
+    assert_true(state_load("dir2", &back, NULL, &res) < 0);
+    assert_int_equal(res.exit_status, OCF_ERR_GENERIC);
+    assert_non_null(strstr(res.reason, "a directory"));
+    result_clear(&res);
+    /* writing over it fails instead of nesting a file in it */
+    assert_true(state_write("dir2", kf) < 0);
+    /* and stop's remove clears an empty one */
+    assert_int_equal(state_remove("dir2"), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
+static void test_unparsable_reason(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *path = g_build_filename(f->dir, "junk2", NULL);
+    struct result res = RESULT_INIT;
+    GKeyFile *back = NULL;
+
+    assert_int_equal(state_write("k10", kf), 0);
+    assert_true(g_file_set_contents(path, "garbage\n", -1, NULL));
+    assert_int_equal(state_load("junk2", &back, NULL, &res), -EINVAL);
+    assert_int_equal(res.exit_status, OCF_ERR_GENERIC);
+    assert_non_null(strstr(res.reason, "unparsable"));
+    result_clear(&res);
+    /* a missing file is no failure: the result stays untouched */
+    assert_int_equal(state_load("absent", &back, NULL, &res), -ENOENT);
+    assert_true(result_ok(&res));
+}
+
+/* A temporary left by a writer killed before its rename goes away. */
+static void test_stale_temporary_removed(void **state)
+{
+    struct fixture *f = *state;
+    g_autoptr(GKeyFile) kf = sample();
+    g_autofree char *stale = g_build_filename(f->dir, ".k11.Ab3dE9", NULL);
+    g_autofree char *other = g_build_filename(f->dir, ".k11x.Ab3dE9", NULL);
+    const char *after_write[] = {"k11", ".k11x.Ab3dE9", NULL};
+    const char *after_remove[] = {".k11x.Ab3dE9", NULL};
+
+    assert_int_equal(state_write("k11", kf), 0);
+    assert_true(g_file_set_contents(stale, "half", -1, NULL));
+    assert_true(g_file_set_contents(other, "not k11's", -1, NULL));
+    assert_int_equal(state_write("k11", kf), 0);
+    /* no temporary and no lock file left; another key's file untouched */
+    assert_dir_holds_only(f->dir, after_write);
+    assert_true(g_file_set_contents(stale, "half", -1, NULL));
+    assert_int_equal(state_remove("k11"), 0);
+    assert_dir_holds_only(f->dir, after_remove);
+}
+
+/* A writer killed in the middle of a write leaves no named temporary. */
+static void test_killed_writer_leaves_nothing(void **state)
+{
+    struct fixture *f = *state;
+    const char *after[] = {"big", NULL};
+    g_autoptr(GKeyFile) kf = sample();
+    GKeyFile *back = NULL;
+    int status;
+
+    assert_int_equal(state_write("big", kf), 0);
+    for (int i = 0; i < 20; i++) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+            g_autoptr(GKeyFile) mine = g_key_file_new();
+
+            g_key_file_set_string(mine, "state", "pad",
+                                  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+            for (;;) {
+                (void)state_write("big", mine);
+            }
+        }
+        assert_true(pid > 0);
+        usleep(1000 + 500 * i);
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+    }
+    /* the killed writers' leftovers (a temporary, a lock file) go now */
+    assert_int_equal(state_write("big", kf), 0);
+    assert_dir_holds_only(f->dir, after);
+    assert_int_equal(state_read("big", &back, NULL), 0);
+    g_key_file_unref(back);
+}
+
+/* The lock excludes a second holder until released, and then admits it. */
+static void test_lock_exclusive(void **state)
+{
+    struct fixture *f = *state;
+    const char *after[] = {NULL};
+    struct result res = RESULT_INIT;
+    int pipefd[2];
+    char c;
+    pid_t pid;
+    int status;
+
+    assert_int_equal(state_lock("rmw", deadline_in(1000, DEADLINE_NEVER), &res),
+                     0);
+    /* taking it again in the same process is a no-op */
+    assert_int_equal(state_lock("rmw", deadline_in(1000, DEADLINE_NEVER), &res),
+                     0);
+    assert_int_equal(pipe(pipefd), 0);
+    pid = fork();
+    if (pid == 0) {
+        struct result child = RESULT_INIT;
+        int r = state_lock("rmw", deadline_in(300, DEADLINE_NEVER), &child);
+
+        /* held by the parent: timed out, a local failure with a reason */
+        if (r != -ETIMEDOUT || child.exit_status != OCF_ERR_GENERIC) {
+            _exit(1);
+        }
+        result_clear(&child);
+        (void)write(pipefd[1], "x", 1);
+        r = state_lock("rmw", deadline_in(5000, DEADLINE_NEVER), &child);
+        state_unlock("rmw");
+        _exit(r == 0 ? 0 : 2);
+    }
+    assert_true(pid > 0);
+    assert_int_equal(read(pipefd[0], &c, 1), 1);
+    state_unlock("rmw");
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    close(pipefd[0]);
+    close(pipefd[1]);
+    /* the child's unlock removed the lock file */
+    assert_dir_holds_only(f->dir, after);
+}
+
 static void test_remove(void **state)
 {
     g_autoptr(GKeyFile) kf = sample();
@@ -328,6 +515,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_symlink_not_followed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unparsable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_does_not_block, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_directory_is_local_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unparsable_reason, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stale_temporary_removed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_killed_writer_leaves_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_regular, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_unwritable_dir, setup,
