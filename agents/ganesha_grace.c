@@ -16,6 +16,7 @@
 #include "deadline.h"
 #include "grace.h"
 #include "log.h"
+#include "notify.h"
 #include "ocf.h"
 #include "params.h"
 #include "state.h"
@@ -471,59 +472,6 @@ static bool names_have(GPtrArray *names, const char *name)
     return false;
 }
 
-/*
- * The node names of a notify list: split on whitespace, deduplicated, the
- * local node left out. Malformed names (and names beyond the limit) are
- * logged, added to \p failures, and not returned.
- */
-static GPtrArray *notify_names(const char *list, const char *local,
-                               GPtrArray *failures)
-{
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) words = NULL;
-    unsigned over = 0;
-
-    if (list == NULL) {
-        return names;
-    }
-    words = g_strsplit_set(list, " \t\n\r\v\f", -1);
-    for (char **w = words; *w != NULL; w++) {
-        if (**w == '\0') {
-            continue;
-        }
-        if (!attr_node_name_valid(*w)) {
-            g_autofree char *cut = g_strndup(*w, 48);
-            g_autofree char *shown = g_strescape(cut, NULL);
-            g_autofree char *quoted = g_strdup_printf(
-                "\"%s\"%s", shown, strlen(*w) > 48 ? "..." : "");
-
-            log_err("malformed node name %s in the notification, not sent",
-                    quoted);
-            failure_add(failures, quoted, "malformed node name");
-            continue;
-        }
-        if (strcmp(*w, local) == 0) {
-            continue;
-        }
-        if (names_have(names, *w)) {
-            continue;
-        }
-        if (names->len >= GRACE_NOTIFY_MAX_NODES) {
-            over++;
-            continue;
-        }
-        g_ptr_array_add(names, g_strdup(*w));
-    }
-    if (over > 0) {
-        g_autofree char *what = g_strdup_printf(
-            "%u node(s) beyond the first %d", over, GRACE_NOTIFY_MAX_NODES);
-
-        log_err("%s in the notification were not sent", what);
-        failure_add(failures, what, "too many nodes");
-    }
-    return names;
-}
-
 /* post-stop: grace 5:N, confirm, then ack on N. */
 static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
                            const char *local, int64_t deadline,
@@ -607,7 +555,7 @@ static void prestop_merge(const struct ocf_ctx *ctx, const char *local,
         return;
     }
     list = g_key_file_get_string(kf, STATE_GROUP, "stop_uname", NULL);
-    pre = notify_names(list, local, ignored);
+    pre = notify_node_names(list, local, GRACE_NOTIFY_MAX_NODES, ignored);
     for (guint i = 0; i < pre->len; i++) {
         const char *node = g_ptr_array_index(pre, i);
 
@@ -672,10 +620,10 @@ static int grace_notify_action(struct ocf_ctx *ctx)
     if (r < 0) {
         return ocf_report(r, reason);
     }
-    names = notify_names(
+    names = notify_node_names(
         g_getenv(post_stop ? "OCF_RESKEY_CRM_meta_notify_stop_uname"
                            : "OCF_RESKEY_CRM_meta_notify_start_uname"),
-        local, failures);
+        local, GRACE_NOTIFY_MAX_NODES, failures);
     if (post_stop) {
         prestop_merge(ctx, local, names);
     }

@@ -469,12 +469,33 @@ static int read_status(DBusMessageIter *iter, dbus_bool_t *ret_status,
     return 0;
 }
 
-int grace_start(const char *arg, int64_t deadline, char **ret_reason)
+int grace_start_reply_parse(struct DBusMessage *reply, const char *arg,
+                            char **ret_reason)
 {
-    DBusMessage *reply = NULL;
     DBusMessageIter iter;
     dbus_bool_t status = FALSE;
     const char *message = "";
+
+    if (!dbus_message_iter_init(reply, &iter) ||
+        read_status(&iter, &status, &message) < 0) {
+        set_reason(ret_reason,
+                   g_strdup_printf("ganesha's grace(%s) reply has signature "
+                                   "'%s', expected 'bs'",
+                                   arg, dbus_message_get_signature(reply)));
+        return -EPROTO;
+    }
+    if (!status) {
+        set_reason(ret_reason, g_strdup_printf("ganesha refused grace(%s): %s",
+                                               arg, message));
+        return -EPROTO;
+    }
+    log_debug("grace(%s): %s", arg, message);
+    return 0;
+}
+
+int grace_start(const char *arg, int64_t deadline, char **ret_reason)
+{
+    DBusMessage *reply = NULL;
     int rc;
 
     if (arg == NULL || !g_utf8_validate(arg, -1, NULL)) {
@@ -486,41 +507,19 @@ int grace_start(const char *arg, int64_t deadline, char **ret_reason)
     if (rc < 0) {
         return rc;
     }
-    if (!dbus_message_iter_init(reply, &iter) ||
-        read_status(&iter, &status, &message) < 0) {
-        set_reason(ret_reason,
-                   g_strdup_printf("ganesha's grace(%s) reply has signature "
-                                   "'%s', expected 'bs'",
-                                   arg, dbus_message_get_signature(reply)));
-        rc = -EPROTO;
-        goto out_unref_reply;
-    }
-    if (!status) {
-        set_reason(ret_reason, g_strdup_printf("ganesha refused grace(%s): %s",
-                                               arg, message));
-        rc = -EPROTO;
-        goto out_unref_reply;
-    }
-    log_debug("grace(%s): %s", arg, message);
-
-out_unref_reply:
+    rc = grace_start_reply_parse(reply, arg, ret_reason);
     dbus_message_unref(reply);
     return rc;
 }
 
-int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason)
+int grace_get_reply_parse(struct DBusMessage *reply, bool *ret_in_grace,
+                          char **ret_reason)
 {
-    DBusMessage *reply = NULL;
     DBusMessageIter iter;
     dbus_bool_t in_grace;
     dbus_bool_t status = TRUE;
     const char *message = "";
-    int rc = 0;
 
-    rc = admin_call("get_grace", NULL, deadline, &reply, ret_reason);
-    if (rc < 0) {
-        return rc;
-    }
     /* 4.3 replies (b isgrace, b status, s message); older ones (b). */
     if (!dbus_message_iter_init(reply, &iter) ||
         dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_BOOLEAN) {
@@ -534,19 +533,29 @@ int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason)
     if (!status) {
         set_reason(ret_reason,
                    g_strdup_printf("ganesha's get_grace failed: %s", message));
-        rc = -EPROTO;
-        goto out_unref_reply;
+        return -EPROTO;
     }
     *ret_in_grace = in_grace;
-    goto out_unref_reply;
+    return 0;
 
 out_bad_reply:
     set_reason(ret_reason,
                g_strdup_printf("ganesha's get_grace reply has signature "
                                "'%s', expected 'bbs'",
                                dbus_message_get_signature(reply)));
-    rc = -EPROTO;
-out_unref_reply:
+    return -EPROTO;
+}
+
+int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason)
+{
+    DBusMessage *reply = NULL;
+    int rc;
+
+    rc = admin_call("get_grace", NULL, deadline, &reply, ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = grace_get_reply_parse(reply, ret_in_grace, ret_reason);
     dbus_message_unref(reply);
     return rc;
 }

@@ -49,4 +49,29 @@ int grace_start(const char *arg, int64_t deadline, char **ret_reason);
  */
 int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason);
 
+/*! libdbus's message (dbus/dbus.h), for the reply parsers below. */
+struct DBusMessage;
+
+/*!
+ * \brief Check ganesha's reply to grace(\p arg): (b status[, s message]).
+ *
+ * What grace_start() does with the reply; exposed for tests and fuzzing.
+ * \return 0 if the status is true; -EPROTO (with *ret_reason set, when not
+ *         NULL) for another signature or a false status
+ */
+int grace_start_reply_parse(struct DBusMessage *reply, const char *arg,
+                            char **ret_reason);
+
+/*!
+ * \brief Read ganesha's reply to get_grace(): (b in_grace[, b status,
+ *        s message]) (4.3), or (b in_grace) (older).
+ *
+ * What grace_get() does with the reply; exposed for tests and fuzzing.
+ * \param[out] ret_in_grace  set only on success
+ * \return 0, or -EPROTO (with *ret_reason set, when not NULL) for another
+ *         signature or a false status
+ */
+int grace_get_reply_parse(struct DBusMessage *reply, bool *ret_in_grace,
+                          char **ret_reason);
+
 #endif

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include <dbus/dbus.h>
+
 #include "deadline.h"
 #include "grace.h"
 #include "log.h"
@@ -525,6 +527,89 @@ static char *find_helper(void)
     return g_build_filename(here, "..", "lib", "private-ganesha.sh", NULL);
 }
 
+/* ---- reply parsers (no bus: messages built here) ------------------------ */
+
+/* A method return carrying \p first and the arguments after it. */
+static DBusMessage *reply_of(int first, ...)
+{
+    DBusMessage *msg = dbus_message_new(DBUS_MESSAGE_TYPE_METHOD_RETURN);
+    va_list ap;
+
+    assert_non_null(msg);
+    va_start(ap, first);
+    if (first != DBUS_TYPE_INVALID) {
+        assert_true(dbus_message_append_args_valist(msg, first, ap));
+    }
+    va_end(ap);
+    return msg;
+}
+
+static void test_get_grace_replies(void **state)
+{
+    dbus_bool_t yes = TRUE, no = FALSE;
+    const char *done = "Done";
+    const char *why = "not ready";
+    g_autofree char *reason = NULL;
+    bool in_grace = false;
+    DBusMessage *m;
+
+    (void)state;
+    /* 4.3: (b isgrace, b status, s message) */
+    m = reply_of(DBUS_TYPE_BOOLEAN, &yes, DBUS_TYPE_BOOLEAN, &yes,
+                 DBUS_TYPE_STRING, &done, DBUS_TYPE_INVALID);
+    assert_int_equal(grace_get_reply_parse(m, &in_grace, &reason), 0);
+    assert_true(in_grace);
+    assert_null(reason);
+    dbus_message_unref(m);
+    /* older: (b) */
+    m = reply_of(DBUS_TYPE_BOOLEAN, &no, DBUS_TYPE_INVALID);
+    assert_int_equal(grace_get_reply_parse(m, &in_grace, &reason), 0);
+    assert_false(in_grace);
+    dbus_message_unref(m);
+    /* status false: ganesha's message is the reason */
+    m = reply_of(DBUS_TYPE_BOOLEAN, &yes, DBUS_TYPE_BOOLEAN, &no,
+                 DBUS_TYPE_STRING, &why, DBUS_TYPE_INVALID);
+    assert_int_equal(grace_get_reply_parse(m, &in_grace, &reason), -EPROTO);
+    assert_non_null(strstr(reason, "not ready"));
+    g_clear_pointer(&reason, g_free);
+    dbus_message_unref(m);
+    /* no argument, or a string first: the signature is named */
+    m = reply_of(DBUS_TYPE_INVALID);
+    assert_int_equal(grace_get_reply_parse(m, &in_grace, &reason), -EPROTO);
+    assert_non_null(strstr(reason, "signature ''"));
+    g_clear_pointer(&reason, g_free);
+    dbus_message_unref(m);
+    m = reply_of(DBUS_TYPE_BOOLEAN, &yes, DBUS_TYPE_STRING, &done,
+                 DBUS_TYPE_INVALID);
+    assert_int_equal(grace_get_reply_parse(m, &in_grace, &reason), -EPROTO);
+    assert_non_null(strstr(reason, "signature 'bs'"));
+    dbus_message_unref(m);
+}
+
+static void test_grace_replies(void **state)
+{
+    dbus_bool_t yes = TRUE, no = FALSE;
+    const char *refused = "invalid event";
+    g_autofree char *reason = NULL;
+    DBusMessage *m;
+
+    (void)state;
+    m = reply_of(DBUS_TYPE_BOOLEAN, &yes, DBUS_TYPE_INVALID);
+    assert_int_equal(grace_start_reply_parse(m, "5:n2", &reason), 0);
+    assert_null(reason);
+    dbus_message_unref(m);
+    m = reply_of(DBUS_TYPE_BOOLEAN, &no, DBUS_TYPE_STRING, &refused,
+                 DBUS_TYPE_INVALID);
+    assert_int_equal(grace_start_reply_parse(m, "5:n2", &reason), -EPROTO);
+    assert_non_null(strstr(reason, "refused grace(5:n2): invalid event"));
+    g_clear_pointer(&reason, g_free);
+    dbus_message_unref(m);
+    m = reply_of(DBUS_TYPE_STRING, &refused, DBUS_TYPE_INVALID);
+    assert_int_equal(grace_start_reply_parse(m, "5:n2", &reason), -EPROTO);
+    assert_non_null(strstr(reason, "signature 's', expected 'bs'"));
+    dbus_message_unref(m);
+}
+
 #define G(name)                                                                \
     cmocka_unit_test_setup_teardown(name, ganesha_setup, ganesha_teardown)
 
@@ -532,6 +617,8 @@ int main(void)
 {
     const struct CMUnitTest all_tests[] = {
         cmocka_unit_test(test_grace_arg),
+        cmocka_unit_test(test_get_grace_replies),
+        cmocka_unit_test(test_grace_replies),
         cmocka_unit_test(test_no_bus_socket),
         cmocka_unit_test(test_silent_bus),
         cmocka_unit_test(test_full_backlog),
