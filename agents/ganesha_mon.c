@@ -229,6 +229,7 @@ struct mon_state {
     int64_t asserted;   /* unix seconds of the last time both were set */
     int64_t unanswered; /* consecutive get_grace probes without answer */
     int64_t rechecked;  /* unix seconds of a released monitor's re-check */
+    struct daemon_id attrd; /* the pacemaker-attrd the attributes went to */
 };
 
 #define STATE_GROUP "state"
@@ -269,6 +270,10 @@ static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
     st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
     st->unanswered = g_key_file_get_int64(kf, STATE_GROUP, "unanswered", NULL);
     st->rechecked = g_key_file_get_int64(kf, STATE_GROUP, "rechecked", NULL);
+    st->attrd.pid =
+        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "attrd_pid", NULL);
+    st->attrd.start =
+        g_key_file_get_uint64(kf, STATE_GROUP, "attrd_start", NULL);
     return 0;
 }
 
@@ -283,6 +288,8 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_int64(kf, STATE_GROUP, "asserted", st->asserted);
     g_key_file_set_int64(kf, STATE_GROUP, "unanswered", st->unanswered);
     g_key_file_set_int64(kf, STATE_GROUP, "rechecked", st->rechecked);
+    g_key_file_set_int64(kf, STATE_GROUP, "attrd_pid", st->attrd.pid);
+    g_key_file_set_uint64(kf, STATE_GROUP, "attrd_start", st->attrd.start);
     for (const char *const *p = mon_identity; *p != NULL; p++) {
         g_key_file_set_string(kf, STATE_GROUP, *p, ocf_param(ctx, *p));
     }
@@ -698,6 +705,44 @@ static int mon_publish(const struct ocf_ctx *ctx, const struct mon_state *st,
 }
 
 /*
+ * Whether the pacemaker-attrd that took the attributes still runs. A
+ * respawned attrd wipes this node's transient attributes from the CIB and
+ * keeps none of its predecessor's (Pacemaker 2.1: attrd_cib_init), so the
+ * published values are gone: re-assert them now, not at the next 30 s
+ * re-assert. One read of /proc/<pid>/stat; unknown (no attrd found when
+ * they were set) counts as the same.
+ */
+static bool mon_attrd_same(const struct mon_state *st)
+{
+    int r;
+
+    if (st->attrd.pid <= 0) {
+        return true;
+    }
+    r = daemon_id_same(&st->attrd);
+    if (r == 0) {
+        log_notice("pacemaker-attrd (pid %ld) is gone or restarted: the "
+                   "attributes it held are wiped, re-asserting them now",
+                   (long)st->attrd.pid);
+        return false;
+    }
+    return true; /* same, or /proc cannot say: the 30 s re-assert remains */
+}
+
+/* Record the pacemaker-attrd the attributes were just set through. */
+static void mon_attrd_record(struct mon_state *st)
+{
+    int r = daemon_find_local("pacemaker-attrd", &st->attrd);
+
+    if (r < 0) {
+        log_debug("pacemaker-attrd not found (%s): its restart is seen at "
+                  "the next re-assert only",
+                  g_strerror(-r));
+        st->attrd = (struct daemon_id){0};
+    }
+}
+
+/*
  * One observation: publish a live ganesha, release a dead or hung one.
  * Returns 0 or -errno with *ret_reason set. The steady state runs no
  * program at all.
@@ -723,7 +768,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
     }
     if (verdict == MON_ALIVE || verdict == MON_UNANSWERED) {
         if (published && now >= st->asserted &&
-            now - st->asserted < MON_REASSERT_S) {
+            now - st->asserted < MON_REASSERT_S && mon_attrd_same(st)) {
             if (st->unanswered == unanswered) {
                 return 0;
             }
@@ -753,6 +798,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         st->alive = true;
         st->released = false;
         st->asserted = now;
+        mon_attrd_record(st);
     } else {
         if (st->released) {
             if (st->unanswered != unanswered) {

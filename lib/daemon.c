@@ -431,3 +431,121 @@ int daemon_wait_exit(int pidfd, int64_t deadline)
         }
     }
 }
+
+/* Start time (field 22) of /proc/<pid>/stat; -ESRCH if gone or a zombie. */
+static int pid_start_time(pid_t pid, uint64_t *ret_start)
+{
+    char path[64];
+    char buf[1024];
+    size_t len;
+    const char *p;
+    char *end;
+    int field;
+    int rc;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    rc = read_small_file(path, 0, buf, sizeof(buf), &len);
+    if (rc == -ENOENT) {
+        return -ESRCH;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    /* fields after the last ')': state is field 3 */
+    p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] == '\0') {
+        return -EBADMSG;
+    }
+    if (p[2] == 'Z' || p[2] == 'X' || p[2] == 'x') {
+        return -ESRCH;
+    }
+    p += 2;
+    for (field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (p == NULL) {
+            return -EBADMSG;
+        }
+        p++;
+    }
+    errno = 0;
+    *ret_start = strtoull(p, &end, 10);
+    if (errno != 0 || end == p || (*end != ' ' && *end != '\0')) {
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+/* 1 if \p pid lives in the network namespace of \p ours, 0 if not. */
+static int pid_in_netns(pid_t pid, const struct stat *ours)
+{
+    char path[64];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/proc/%ld/ns/net", (long)pid);
+    if (stat(path, &st) < 0) {
+        return -errno;
+    }
+    return st.st_dev == ours->st_dev && st.st_ino == ours->st_ino;
+}
+
+int daemon_find_local(const char *name, struct daemon_id *ret)
+{
+    g_autoptr(GDir) dir = NULL;
+    struct stat ours;
+    const char *entry;
+
+    if (name == NULL || name[0] == '\0' || strlen(name) > DAEMON_COMM_MAX) {
+        return -EINVAL;
+    }
+    if (stat("/proc/self/ns/net", &ours) < 0) {
+        return -errno;
+    }
+    dir = g_dir_open("/proc", 0, NULL);
+    if (dir == NULL) {
+        return -EIO;
+    }
+    while ((entry = g_dir_read_name(dir)) != NULL) {
+        char path[64];
+        char comm[DAEMON_COMM_MAX + 2];
+        size_t len;
+        pid_t pid;
+        uint64_t start;
+
+        if (parse_pid(entry, strlen(entry), &pid) < 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/proc/%s/comm", entry);
+        if (read_small_file(path, 0, comm, sizeof(comm), &len) < 0) {
+            continue;
+        }
+        if (len > 0 && comm[len - 1] == '\n') {
+            comm[len - 1] = '\0';
+        }
+        if (strcmp(comm, name) != 0 || pid_in_netns(pid, &ours) != 1 ||
+            pid_start_time(pid, &start) < 0) {
+            continue;
+        }
+        ret->pid = pid;
+        ret->start = start;
+        return 0;
+    }
+    return -ESRCH;
+}
+
+int daemon_id_same(const struct daemon_id *id)
+{
+    uint64_t start;
+    int rc;
+
+    if (id->pid <= 0) {
+        return 0;
+    }
+    rc = pid_start_time(id->pid, &start);
+    if (rc == -ESRCH) {
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    return start == id->start;
+}

@@ -66,4 +66,33 @@ int daemon_pid_is(pid_t pid, const char *name);
  */
 int daemon_wait_exit(int pidfd, int64_t deadline);
 
+/*! A process as the kernel tells it apart: its pid and its start time. */
+struct daemon_id {
+    pid_t pid;
+    uint64_t start; /* /proc/<pid>/stat field 22, clock ticks since boot */
+};
+
+/*!
+ * \brief Find a process by its comm name in this network namespace.
+ *
+ * For a daemon of the local cluster stack (e.g. pacemaker-attrd): one per
+ * node; a sandbox node shares the host's pid namespace but not its network
+ * namespace, so only a process of ours counts. Scans /proc: call it when
+ * something changed, not in every monitor (daemon_id_same() is the cheap
+ * check).
+ *
+ * \param[in]  name  the comm (at most 15 characters)
+ * \param[out] ret   its identity (set only on success)
+ * \return 0, -ESRCH if there is none, -EINVAL for a name the kernel could
+ *         not keep whole, or another negative errno
+ */
+int daemon_find_local(const char *name, struct daemon_id *ret);
+
+/*!
+ * \brief Whether the process \p id names still runs: same pid, same start
+ *        time (a restarted daemon has a new one even with a recycled pid).
+ * \return 1, 0, or a negative errno when /proc cannot say
+ */
+int daemon_id_same(const struct daemon_id *id);
+
 #endif

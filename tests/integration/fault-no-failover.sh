@@ -4,7 +4,7 @@
 # pid file rewritten as ganesha 4.x leaves it after a shorter pid (a stale
 # second line, no truncation); its D-Bus daemon SIGSTOPped for longer than
 # one probe's 5 s bound, then resumed; pacemaker-attrd killed (pacemakerd
-# respawns it): the attributes are back within the 30 s re-assert.
+# respawns it): the next monitor sees the new attrd and re-asserts at once.
 set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
@@ -165,10 +165,11 @@ old_attrd=$(attrd_pid)
 check "the node's pacemaker-attrd found (pid $old_attrd)" test -n "$old_attrd"
 kill -KILL "$old_attrd"
 wait_for 60 "pacemaker-attrd killed: pacemakerd respawns it" respawned
-# One node has no attrd peer to sync the values back from: they stay gone
-# until ganesha_mon's next re-assert (at most 30 s; a steady monitor runs no
-# program, so it cannot see the loss sooner).
-wait_for 45 "... grace-active and ganesha-active are 1 again (30 s re-assert)" both_set
+# A respawned attrd wipes the node's transient attributes (and, alone,
+# has no peer to sync them back from): the next monitor (1 s) sees attrd's
+# new identity and re-asserts them at once, not at the 30 s re-assert.
+wait_for 8 "... grace-active and ganesha-active are 1 again within a few monitors" both_set
+check "... the monitor said why" grep -q 'pacemaker-attrd .* restarted: the attributes it held are wiped' <(since "$mark")
 held 3 "... and stay so"
 check "... nfs-mon was not stopped" \
     test -z "$(since "$mark" | grep 'Initiating stop operation nfs-mon')"

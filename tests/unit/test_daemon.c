@@ -466,6 +466,47 @@ static void test_spawns_nothing(void **state)
     assert_int_equal(errno, ECHILD);
 }
 
+/* A local daemon by name: ourselves; a restart (new start time) or an exit
+ * is "not the same". */
+static void test_find_local(void **state)
+{
+    struct daemon_id id = {0};
+    struct daemon_id other;
+    char comm[32] = "";
+    FILE *f = fopen("/proc/self/comm", "r");
+    pid_t pid;
+
+    assert_non_null(f);
+    assert_non_null(fgets(comm, sizeof(comm), f));
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+
+    assert_int_equal(daemon_find_local(comm, &id), 0);
+    assert_true(id.pid > 0);
+    assert_int_equal(daemon_id_same(&id), 1);
+    other = id;
+    other.start++;
+    assert_int_equal(daemon_id_same(&other), 0);
+
+    assert_int_equal(daemon_find_local("no-such-daemon", &id), -ESRCH);
+    assert_int_equal(daemon_find_local("a-name-longer-than-15", &id), -EINVAL);
+    assert_int_equal(daemon_find_local("", &id), -EINVAL);
+
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        pause();
+        _exit(0);
+    }
+    kill(pid, SIGKILL);
+    reap(pid);
+    other.pid = pid; /* gone */
+    other.start = id.start;
+    assert_int_equal(daemon_id_same(&other), 0);
+    other.pid = 0;
+    assert_int_equal(daemon_id_same(&other), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_long_name_uses_exe),
         cmocka_unit_test(test_default_pidfiles),
         cmocka_unit_test(test_spawns_nothing),
+        cmocka_unit_test(test_find_local),
     };
     int rc;
 
