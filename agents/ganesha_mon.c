@@ -226,9 +226,9 @@ struct mon_state {
     bool started;
     bool alive;
     bool released;
-    int64_t asserted;   /* unix seconds of the last time both were set */
-    int64_t unanswered; /* consecutive get_grace probes without answer */
-    int64_t rechecked;  /* unix seconds of a released monitor's re-check */
+    int64_t asserted;       /* unix seconds of the last time both were set */
+    int64_t unanswered;     /* consecutive get_grace probes without answer */
+    int64_t rechecked;      /* unix seconds of a released monitor's re-check */
     struct daemon_id attrd; /* the pacemaker-attrd the attributes went to */
 };
 
