@@ -14,13 +14,17 @@ done
 tap_plan 18
 
 C=$T/conf
-write_conf "$C" <<EOF
-HA_NAME=fixture
-HA_CLUSTER_NODES="n1,n2,n3"
-VIP_n1="10.77.0.101"
-VIP_n2="10.77.0.102"
-VIP_n3="10.77.0.103"
-EOF
+# fixture_conf N: the fixture's config with nodes n1..nN
+fixture_conf() {
+    local i nodes=n1
+    for ((i = 2; i <= $1; i++)); do nodes+=",n$i"; done
+    {
+        echo "HA_NAME=fixture"
+        echo "HA_CLUSTER_NODES=\"$nodes\""
+        for ((i = 1; i <= $1; i++)); do echo "VIP_n$i=\"10.77.0.$((100 + i))\""; done
+    } | write_conf "$C"
+}
+fixture_conf 3
 base=$FIXTURES/cib-3of4-started.xml
 
 status() {   # status CIB -> $T/out, returns the exit code
@@ -93,14 +97,7 @@ rc=0; status "$T/m2.xml" || rc=$?
 ok $? "nfs-mon stopped: BAD, exit 2"
 
 # a configured node without a group
-write_conf "$C" <<EOF
-HA_NAME=fixture
-HA_CLUSTER_NODES="n1,n2,n3,n4"
-VIP_n1="10.77.0.101"
-VIP_n2="10.77.0.102"
-VIP_n3="10.77.0.103"
-VIP_n4="10.77.0.104"
-EOF
+fixture_conf 4
 rc=0; status "$base" || rc=$?
 [[ $rc == 2 ]] && grep -q 'n4-group does not exist' "$T/out"
 ok $? "configured node without a group: BAD, exit 2"
@@ -128,25 +125,12 @@ ok $? "--help exits 0 and prints the usage"
 rc=0; "$GHA" bogus "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 2 ]] && grep -q "unknown command 'bogus'" "$T/err"
 ok $? "unknown command: exit 2"
-write_conf "$C" <<EOF
-HA_NAME=fixture
-HA_CLUSTER_NODES="n1,n2,n3"
-VIP_n1="10.77.0.101"
-VIP_n2="10.77.0.102"
-VIP_n3="10.77.0.103"
-EOF
+fixture_conf 3
 PATH=${PATH#"$T/bin:"}
 rc=0; CIB_file=$base "$GHA" --status "$C/" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 0 ]] && grep -qx 'Cluster HA Status: HEALTHY' "$T/out"
 ok $? "upstream form '--status <HA_CONFDIR>/' works"
-write_conf "$C" <<EOF
-HA_NAME=fixture
-HA_CLUSTER_NODES="n1,n2,n3,n4"
-VIP_n1="10.77.0.101"
-VIP_n2="10.77.0.102"
-VIP_n3="10.77.0.103"
-VIP_n4="10.77.0.104"
-EOF
+fixture_conf 4
 rc=0; CIB_file=$base "$GHA" --status "$C" >"$T/out" 2>"$T/err" || rc=$?
 [[ $rc == 0 ]] && grep -qx 'Cluster HA Status: BAD' "$T/out"
 ok $? "upstream's contract: BAD is reported with exit 0 without --exit-codes"
