@@ -17,8 +17,17 @@
 #       starts again on VICTIM and the VIP goes home; the same checks hold
 #       across that move too (the survivor hands A's state back: ganesha_handoff).
 #
+#   client_scenario KIND VERS VICTIM [failback]
+#       A whole client scenario between sbx_begin and sbx_end: the cluster
+#       reset with no planted record (one never reclaims, so it would hold
+#       every takeover's grace), client_failover_check, then settled.
+#
 # Exports CL_PAUSE_MS, CL_OPEN_GAP_MS (and CL_BACK_PAUSE_MS) for a caller
-# that records figures.
+# that records figures. Sourcing it skips the whole test where user-mode
+# Linux is missing.
+
+[[ -x /usr/bin/linux.uml ]] || skip_all "user-mode-linux is not installed (extras/install-deps.sh)"
+export GOCF_NO_PLANT=1
 
 CL_TOOL="$SBX_TOOL client"
 CL_PROBE=${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/clients/bin/nfs-probe
@@ -183,4 +192,11 @@ client_failover_check() {
     diag "every survivor in grace +$((t_grace - t_fail)) ms; VIP up on $(sbx_vip_node "$victim") +$((${t_vip:-0} - t_fail)) ms"
     diag "client B (through $b_node): $(grep -c '^denied' "$ll") denied, $(grep -c '^GOT' "$ll") granted, $(grep -c 'error' "$ll") errors"
     cl_cleanup
+}
+
+client_scenario() {
+    sbx_reset >/dev/null 2>&1 || true
+    ok "$(all_vips_home && echo 0 || echo 1)" "every VIP at home, no grace, no planted record"
+    client_failover_check "$@"
+    check_settled "cluster settles after the ${4:-failover}"
 }

@@ -11,11 +11,6 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/client-lib.sh
 . "$(dirname "$0")/../lib/client-lib.sh"
 
-[[ -x /usr/bin/linux.uml ]] || skip_all "user-mode-linux is not installed (extras/install-deps.sh)"
-export GOCF_NO_PLANT=1
 sbx_begin --nodes 3
-sbx_reset >/dev/null 2>&1 || true
-ok "$(all_vips_home && echo 0 || echo 1)" "every VIP at home, no grace, no planted record"
-client_failover_check crash 4.1 n2
-check_settled "cluster settles after the failover"
+client_scenario crash 4.1 n2
 sbx_end
