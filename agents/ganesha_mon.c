@@ -48,6 +48,15 @@ static int check_pidfile(const char *value, char **ret_reason)
     return params_check_path(value, ret_reason);
 }
 
+/* Empty (not used), or a valid attribute name. */
+static int check_published(const char *value, char **ret_reason)
+{
+    if (value[0] == '\0') {
+        return 0;
+    }
+    return params_check_attr_name(value, ret_reason);
+}
+
 /* ---- the agent's specification ----------------------------------------- */
 
 static const struct ocf_param mon_params[] = {
@@ -85,6 +94,25 @@ static const struct ocf_param mon_params[] = {
                     "once its own ganesha confirmed grace for this node's "
                     "failure. Must match ganesha_grace's grace_ack.",
         .check = params_check_ack_prefix,
+    },
+    {
+        .name = "published",
+        .type = OCF_TYPE_STRING,
+        .identity = true,
+        .default_value = "ganesha-published",
+        .shortdesc = "permanent attribute: published, not released",
+        .longdesc =
+            "Name of a permanent node attribute (the CIB's nodes section) "
+            "set to 1 after ganesha_active and grace_active, when this node "
+            "is published, and deleted before them when it is released (and "
+            "when the monitor starts afresh). A respawned pacemaker-attrd "
+            "wipes the node's transient attributes; the location rules that "
+            "ganesha-ha.sh creates accept either the transient attribute or "
+            "this one, so that wipe moves no VIP and stops no grace clone "
+            "instance, and the monitor sets the transient ones again at "
+            "once. Empty: not used (the transient attributes alone, as "
+            "upstream).",
+        .check = check_published,
     },
     {
         .name = "grace_delay",
@@ -236,7 +264,7 @@ struct mon_state {
 
 /* The parameters that name what was published, recorded at start. */
 static const char *const mon_identity[] = {"ganesha_active", "grace_active",
-                                           "grace_ack", NULL};
+                                           "grace_ack", "published", NULL};
 
 /*
  * Load the state, holding its lock for the rest of the action (every action
@@ -313,7 +341,9 @@ static bool mon_use_recorded_identity(struct ocf_ctx *ctx)
     for (size_t i = 0; mon_identity[i] != NULL; i++) {
         values[i] =
             g_key_file_get_string(kf, STATE_GROUP, mon_identity[i], NULL);
-        if (values[i] == NULL || !attr_name_valid(values[i])) {
+        if (values[i] == NULL || (!attr_name_valid(values[i]) &&
+                                  !(strcmp(mon_identity[i], "published") == 0 &&
+                                    values[i][0] == '\0'))) {
             return false; /* a state file from before the record */
         }
     }
@@ -426,6 +456,30 @@ static int mon_attr_delete(const char *node, const char *name, int64_t deadline,
 
     if (r < 0) {
         *ret_reason = g_strdup_printf("cannot delete %s on %s: %s", name, node,
+                                      attr_strerror(r));
+    }
+    return r;
+}
+
+/*
+ * The permanent "published" attribute (meta-data), if one is configured:
+ * set after the transient ones, deleted before them.
+ */
+static int mon_published_set(const struct ocf_ctx *ctx, const char *node,
+                             bool on, int64_t deadline, char **ret_reason)
+{
+    const char *name = ocf_param(ctx, "published");
+    int r;
+
+    if (name[0] == '\0') {
+        return 0;
+    }
+    r = on ? attr_set_permanent(node, name, "1", deadline)
+           : attr_delete_permanent(node, name, deadline);
+    if (r < 0) {
+        *ret_reason = g_strdup_printf("cannot %s permanent attribute %s on "
+                                      "%s: %s",
+                                      on ? "set" : "delete", name, node,
                                       attr_strerror(r));
     }
     return r;
@@ -586,6 +640,12 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
     grace_value = attr_node_value(me, grace_active);
     published = g_strcmp0(grace_value, "1") == 0;
 
+    /* first: while it is 1, the rules ignore the transient attributes */
+    r = mon_published_set(ctx, node, false, limit, ret_reason);
+    if (r < 0) {
+        return r;
+    }
+
     if (published && mon_has_acks(me, ack_prefix)) {
         /*
          * A new failover: acks left from an earlier one mean nothing. They
@@ -701,7 +761,12 @@ static int mon_publish(const struct ocf_ctx *ctx, const struct mon_state *st,
     if (r < 0) {
         return r;
     }
-    return mon_attr_set(ctx, node, "ganesha_active", ret_reason);
+    r = mon_attr_set(ctx, node, "ganesha_active", ret_reason);
+    if (r < 0 || st->alive) {
+        /* a re-assert: the permanent one is not wiped with attrd */
+        return r;
+    }
+    return mon_published_set(ctx, node, true, ctx->deadline, ret_reason);
 }
 
 /*
@@ -844,6 +909,7 @@ static int mon_validate(struct ocf_ctx *ctx, bool local)
 {
     const char *ganesha_active = ocf_param(ctx, "ganesha_active");
     const char *grace_active = ocf_param(ctx, "grace_active");
+    const char *published = ocf_param(ctx, "published");
     g_autofree char *ack_prefix =
         g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
 
@@ -853,8 +919,16 @@ static int mon_validate(struct ocf_ctx *ctx, bool local)
                         grace_active);
         return OCF_ERR_CONFIGURED;
     }
+    if (published[0] != '\0' && (strcmp(published, ganesha_active) == 0 ||
+                                 strcmp(published, grace_active) == 0)) {
+        ocf_exit_reason("published (%s) must differ from ganesha_active and "
+                        "grace_active",
+                        published);
+        return OCF_ERR_CONFIGURED;
+    }
     if (g_str_has_prefix(ganesha_active, ack_prefix) ||
-        g_str_has_prefix(grace_active, ack_prefix)) {
+        g_str_has_prefix(grace_active, ack_prefix) ||
+        g_str_has_prefix(published, ack_prefix)) {
         ocf_exit_reason("ganesha_active (%s) and grace_active (%s) must not "
                         "start with grace_ack's prefix %s",
                         ganesha_active, grace_active, ack_prefix);
@@ -875,6 +949,22 @@ static int mon_start(struct ocf_ctx *ctx)
         result_clear(&res);
     }
     if (r < 0 || !st.started) {
+        g_autofree char *node = NULL;
+
+        /*
+         * Afresh (boot, rejoin after a crash): a permanent "published" left
+         * by a crash would let the VIP rules pass before anything is
+         * published. The VIP groups are ordered after this start.
+         */
+        if (ocf_param(ctx, "published")[0] != '\0') {
+            r = attr_local_node_why(ctx->deadline, &node, &reason);
+            if (r == 0) {
+                r = mon_published_set(ctx, node, false, ctx->deadline, &reason);
+            }
+            if (r < 0) {
+                return ocf_report(r, reason);
+            }
+        }
         st = (struct mon_state){.started = true};
         r = mon_state_save(ctx, &st);
         if (r < 0) {
@@ -1009,8 +1099,11 @@ static int mon_stop(struct ocf_ctx *ctx)
             return ocf_report(r, reason);
         }
     }
-    r = mon_attr_delete(node, ocf_param(ctx, "grace_active"), ctx->deadline,
-                        &reason);
+    r = mon_published_set(ctx, node, false, ctx->deadline, &reason);
+    if (r == 0) {
+        r = mon_attr_delete(node, ocf_param(ctx, "grace_active"), ctx->deadline,
+                            &reason);
+    }
     if (r == 0) {
         r = mon_attr_delete(node, ocf_param(ctx, "ganesha_active"),
                             ctx->deadline, &reason);

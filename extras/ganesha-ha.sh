@@ -36,6 +36,13 @@
 #    different -> refused (teardown first, or add/delete).
 #  * The shared-storage tree is created before the push (nfs_setup needs
 #    it); rpcuser ownership only if that user and group exist.
+#  * The two location rules accept ganesha_mon's permanent attribute
+#    ganesha-published as well as the transient one ("grace-active ne 1 and
+#    ganesha-published ne 1"): a respawned pacemaker-attrd wipes the
+#    transient attributes, and that must move nothing. Each group is
+#    colocated with nfs-mon-clone and ordered after its start (Optional,
+#    one way): a fresh nfs-mon start deletes what a crash left behind
+#    before a group can come to that node. Teardown deletes any left.
 #  * No "sleep 5" between nfs-mon and nfs-grace: ganesha_grace's start waits
 #    (bounded) for grace-active itself. Besides upstream's constraints, each
 #    group gets "order stop nfs-grace-clone then start <node>-cluster_ip-1
@@ -125,6 +132,8 @@ readonly DEFAULT_VIP_AGENT=IPaddr2
 readonly SECRET_PEM=/var/lib/glusterd/nfs/secret.pem
 readonly PORTBLOCK_UNBLOCK_TIMEOUT=60s
 readonly CLONES=(nfs_setup-clone nfs-mon-clone nfs-grace-clone)
+# ganesha_mon's permanent "published" attribute (its parameter published)
+readonly PUBLISHED_ATTR=ganesha-published
 # Marker left in HA_CONFDIR when setup created the cluster itself; teardown
 # destroys the cluster only then (or with --destroy-cluster).
 readonly CREATED_MARKER=.ganesha-ha-created-cluster
@@ -763,7 +772,10 @@ build_clones() {
     # notify=true on the clone (not the primitive: upstream BZ 1461019)
     agent_flags ocf:heartbeat:ganesha_grace
     pcsf resource create nfs-grace ocf:heartbeat:ganesha_grace clone notify=true "${agent_force[@]}"
-    pcsf constraint location nfs-grace-clone rule score=-INFINITY grace-active ne 1
+    # either the transient attribute or ganesha_mon's permanent one
+    # (README: a respawned pacemaker-attrd wipes the transient ones)
+    pcsf constraint location nfs-grace-clone rule score=-INFINITY \
+        grace-active ne 1 and "$PUBLISHED_ATTR" ne 1
 }
 
 # build_group NODE: the VIP group of NODE and its order constraints
@@ -809,6 +821,12 @@ build_group() {
             --group "$s-group" --after "$s-cluster_ip-1"
     fi
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
+    # only where nfs-mon runs, and after its start in the same transition:
+    # a fresh start deletes the permanent attribute a crash left behind
+    # before the group may come (rejoin, boot)
+    pcsf constraint colocation add "$s-group" with nfs-mon-clone INFINITY
+    pcsf constraint order start nfs-mon-clone "then" start "$s-group" \
+        kind=Optional symmetrical=false
     # crash path (doc/design.md): the address starts only after the clone's
     # post-stop notifications (grace confirmed on every survivor) completed;
     # with HA_NFS_BLOCK=yes the group's nfs_block may start meanwhile
@@ -823,7 +841,8 @@ build_placement() {
     local -a list=("$@")
     local n=${#list[@]} i j w args
     for ((i = 0; i < n; i++)); do
-        pcsf constraint location "${list[i]}-group" rule score=-INFINITY ganesha-active ne 1
+        pcsf constraint location "${list[i]}-group" rule score=-INFINITY \
+            ganesha-active ne 1 and "$PUBLISHED_ATTR" ne 1
         args=()
         w=1000
         for ((j = 1; j < n; j++)); do
@@ -1415,6 +1434,9 @@ cmd_teardown() {
             cp "$CIB_ORIG" "$CIB_NEW"
         fi
         delete_ours "${ids[@]}"
+        # ganesha_mon's stop deleted its permanent attribute; a node that
+        # crashed meanwhile left it behind
+        cibf --delete-all --xpath "/cib/configuration/nodes/node/instance_attributes/nvpair[@name='$PUBLISHED_ATTR']"
         push_cib "delete the HA resources"
         wait_settle "removing the HA resources"
     else

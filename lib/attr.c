@@ -214,17 +214,21 @@ int attr_local_node_why(int64_t deadline, char **ret_node, char **ret_reason)
     return r;
 }
 
+/* crm_attribute's -l for transient and for permanent attributes */
+#define LIFE_REBOOT "reboot"
+#define LIFE_FOREVER "forever"
+
 /*
- * crm_attribute -N node -n name -l reboot <action...>: every call names the
- * node and the transient lifetime, so none can touch the permanent <nodes>
- * attribute of the same name.
+ * crm_attribute -N node -n name -l life <action...>: every call names the
+ * node and the lifetime, so a transient call never touches the permanent
+ * <nodes> attribute of the same name, nor the other way round.
  */
-static int crm_attribute(const char *node, const char *name,
-                         const char *const *action, int64_t deadline,
-                         struct run_result *result)
+static int crm_attribute_life(const char *node, const char *name,
+                              const char *life, const char *const *action,
+                              int64_t deadline, struct run_result *result)
 {
-    const char *argv[12] = {"crm_attribute", "-N", node, "-n", name, "-l",
-                            "reboot",        NULL};
+    const char *argv[12] = {
+        "crm_attribute", "-N", node, "-n", name, "-l", life, NULL};
     size_t n = 7;
 
     while (*action != NULL && n < G_N_ELEMENTS(argv) - 1) {
@@ -232,6 +236,14 @@ static int crm_attribute(const char *node, const char *name,
     }
     argv[n] = NULL;
     return run_tool(argv, deadline, result);
+}
+
+static int crm_attribute(const char *node, const char *name,
+                         const char *const *action, int64_t deadline,
+                         struct run_result *result)
+{
+    return crm_attribute_life(node, name, LIFE_REBOOT, action, deadline,
+                              result);
 }
 
 static int check_names(const char *node, const char *name)
@@ -247,8 +259,8 @@ static int check_names(const char *node, const char *name)
     return 0;
 }
 
-int attr_set(const char *node, const char *name, const char *value,
-             int64_t deadline)
+static int attr_set_life(const char *node, const char *name, const char *value,
+                         const char *life, int64_t deadline)
 {
     struct run_result result = {0};
     int rc;
@@ -264,7 +276,7 @@ int attr_set(const char *node, const char *name, const char *value,
     {
         const char *const action[] = {"-v", value, NULL};
 
-        rc = crm_attribute(node, name, action, deadline, &result);
+        rc = crm_attribute_life(node, name, life, action, deadline, &result);
     }
     if (rc == -ENXIO) {
         log_err("cannot set %s on %s: no such node in the cluster", name, node);
@@ -274,8 +286,20 @@ int attr_set(const char *node, const char *name, const char *value,
         return rc;
     }
     run_result_clear(&result);
-    log_debug("set %s=%s on %s", name, value, node);
+    log_debug("set %s=%s (%s) on %s", name, value, life, node);
     return 0;
+}
+
+int attr_set(const char *node, const char *name, const char *value,
+             int64_t deadline)
+{
+    return attr_set_life(node, name, value, LIFE_REBOOT, deadline);
+}
+
+int attr_set_permanent(const char *node, const char *name, const char *value,
+                       int64_t deadline)
+{
+    return attr_set_life(node, name, value, LIFE_FOREVER, deadline);
 }
 
 int attr_get(const char *node, const char *name, int64_t deadline,
@@ -306,7 +330,8 @@ int attr_get(const char *node, const char *name, int64_t deadline,
     return 0;
 }
 
-int attr_delete(const char *node, const char *name, int64_t deadline)
+static int attr_delete_life(const char *node, const char *name,
+                            const char *life, int64_t deadline)
 {
     static const char *const delete_action[] = {"-D", NULL};
     struct run_result result = {0};
@@ -316,7 +341,7 @@ int attr_delete(const char *node, const char *name, int64_t deadline)
     if (rc < 0) {
         return rc;
     }
-    rc = crm_attribute(node, name, delete_action, deadline, &result);
+    rc = crm_attribute_life(node, name, life, delete_action, deadline, &result);
     if (rc == -ENXIO) {
         return 0; /* absent is what we wanted */
     }
@@ -324,8 +349,18 @@ int attr_delete(const char *node, const char *name, int64_t deadline)
         return rc;
     }
     run_result_clear(&result);
-    log_debug("deleted %s on %s", name, node);
+    log_debug("deleted %s (%s) on %s", name, life, node);
     return 0;
+}
+
+int attr_delete(const char *node, const char *name, int64_t deadline)
+{
+    return attr_delete_life(node, name, LIFE_REBOOT, deadline);
+}
+
+int attr_delete_permanent(const char *node, const char *name, int64_t deadline)
+{
+    return attr_delete_life(node, name, LIFE_FOREVER, deadline);
 }
 
 int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)

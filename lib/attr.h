@@ -79,6 +79,21 @@ int attr_get(const char *node, const char *name, int64_t deadline,
 int attr_delete(const char *node, const char *name, int64_t deadline);
 
 /*!
+ * \brief Set permanent attribute \p name of \p node (the CIB's <nodes>
+ *        section, kept across a restart of pacemaker-attrd):
+ *        crm_attribute -N node -n name -v value -l forever.
+ * \return as attr_set()
+ */
+int attr_set_permanent(const char *node, const char *name, const char *value,
+                       int64_t deadline);
+
+/*!
+ * \brief Delete permanent attribute \p name of \p node; absent is success.
+ * \return as attr_delete()
+ */
+int attr_delete_permanent(const char *node, const char *name, int64_t deadline);
+
+/*!
  * \brief Delete every transient attribute of \p node whose name starts with
  *        \p prefix, with one `crm_attribute --pattern` call; none is success.
  * \return 0, -EINVAL (invalid node or prefix), -ENOTCONN, -ETIMEDOUT, -EIO,

@@ -42,9 +42,9 @@ ok $? "dry run: pcs was never called"
 has "pcs -f CIB resource create nfs-grace ocf:heartbeat:ganesha_grace clone notify=true" &&
     ! grep -q 'meta notify' "$T/pcs"
 ok $? "notify=true is a clone option (not meta on the primitive)"
-has "pcs -f CIB constraint location nfs-grace-clone rule score=-INFINITY grace-active ne 1"
+has "pcs -f CIB constraint location nfs-grace-clone rule score=-INFINITY grace-active ne 1 and ganesha-published ne 1"
 ok $? "grace rule"
-[[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1$' "$T/pcs") == 3 ]]
+[[ $(grep -c -- '-group rule score=-INFINITY ganesha-active ne 1 and ganesha-published ne 1$' "$T/pcs") == 3 ]]
 ok $? "one ganesha-active rule per group"
 [[ $(grep -c '^pcs -f CIB constraint order nfs-grace-clone then n[0-9]-cluster_ip-1$' "$T/pcs") == 3 &&
     $(grep -c '^pcs -f CIB constraint order stop nfs-grace-clone then start n[0-9]-cluster_ip-1 kind=Optional symmetrical=false$' "$T/pcs") == 3 ]]

@@ -12,7 +12,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 26
+tap_plan 27
 
 C=$T/conf
 CIB=$T/cib.xml
@@ -58,10 +58,13 @@ ok $? "nfs_setup: ha_vol_mnt and state_dir"
 [[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 500ms &&
     $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']//nvpair[@name='OCF_CHECK_LEVEL']/@value)") == 10 ]]
 ok $? "nfs-mon: monitor interval 500ms with OCF_CHECK_LEVEL=10"
-[[ $(q "string(//rsc_location[@rsc='nfs-grace-clone']/rule[@score='-INFINITY']/expression[@attribute='grace-active' and @operation='ne' and @value='1']/@id)") != "" ]]
-ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1"
-[[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY']/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]
-ok $? "a ganesha-active rule on each of the 3 groups"
+[[ $(q "string(//rsc_location[@rsc='nfs-grace-clone']/rule[@score='-INFINITY' and @boolean-op='and' and expression[@attribute='ganesha-published' and @operation='ne' and @value='1']]/expression[@attribute='grace-active' and @operation='ne' and @value='1']/@id)") != "" ]]
+ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1 and ganesha-published ne 1"
+[[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY' and @boolean-op='and' and expression[@attribute='ganesha-published' and @operation='ne' and @value='1']]/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]
+ok $? "a ganesha-active (or ganesha-published) rule on each of the 3 groups"
+[[ $(q "count(//rsc_colocation[@with-rsc='nfs-mon-clone' and @score='INFINITY' and substring(@rsc, string-length(@rsc)-5)='-group'])") == 3 &&
+    $(q "count(//rsc_order[@first='nfs-mon-clone' and @first-action='start' and @then-action='start' and @kind='Optional' and @symmetrical='false' and substring(@then, string-length(@then)-5)='-group'])") == 3 ]]
+ok $? "each group runs only with nfs-mon, after its start (Optional, one way)"
 members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
 [[ $members == ' id="n2-handoff" id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
 ok $? "n2-group = handoff, cluster_ip-1, nfs_unblock in that order (no nfs_block by default)"

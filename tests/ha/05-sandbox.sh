@@ -191,8 +191,9 @@ ok "$rc" "teardown"
 [[ $rc == 0 ]] || diag_file "$T/err"
 config_xml >"$T/cfg4.xml"
 [[ $(xmllint --xpath "count(/configuration/resources/*[@id!='fence-gocf'])" "$T/cfg4.xml") == 0 &&
-    $(xmllint --xpath "count(/configuration/constraints/*)" "$T/cfg4.xml") == 0 ]]
-ok $? "teardown: no resource (except the sandbox's fence device) and no constraint left"
+    $(xmllint --xpath "count(/configuration/constraints/*)" "$T/cfg4.xml") == 0 &&
+    $(xmllint --xpath "count(/configuration/nodes//nvpair[@name='ganesha-published'])" "$T/cfg4.xml") == 0 ]]
+ok $? "teardown: no resource (except the sandbox's fence device), no constraint, no ganesha-published left"
 restored=0
 for n in n1 n2 n3 n4; do
     if ! sbx exec "$n" test -d /var/lib/ganesha-sandbox/nfs || sbx exec "$n" test -L /var/lib/ganesha-sandbox/nfs; then
