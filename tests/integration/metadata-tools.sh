@@ -21,7 +21,7 @@ export HA_LOGFACILITY=none
 
 # The specification: each agent's parameters, exactly.
 declare -A params=(
-    [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay hung_probes pidfile watch_ms"
+    [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay hung_probes pidfile published watch_ms"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
     [ganesha_handoff]="home_node recovery_root restart_grace"
