@@ -57,9 +57,11 @@ stale=0
 for n in $(sbx_nodes); do
     grep -q "^$n ganesha-active=1$" <<<"$a" || { stale=1; diag "$n: ganesha-active is not 1"; }
     grep -q "^$n grace-active=1$" <<<"$a" || { stale=1; diag "$n: grace-active is not 1"; }
+    grep -q "^$n ganesha-published=1$" <<<"$a" || { stale=1; diag "$n: ganesha-published is not 1"; }
 done
 # acks are spent once ganesha is back: ganesha_mon deletes them then
-others=$(grep -vE ' (ganesha-active|grace-active)=1$' <<<"$a" || true)
+# (crm_mon lists the permanent ganesha-published with the transient ones)
+others=$(grep -vE ' (ganesha-active|grace-active|ganesha-published)=1$' <<<"$a" || true)
 [[ -z $others ]] || { stale=1; diag "unexpected attributes: $others"; }
 ok $stale "no stale attribute (no grace ack left either)"
 
