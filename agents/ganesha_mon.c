@@ -6,12 +6,18 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib.h>
 
 #include "attr.h"
@@ -21,13 +27,15 @@
 #include "log.h"
 #include "ocf.h"
 #include "params.h"
+#include "run.h"
 #include "state.h"
+#include "watchipc.h"
 
 #define MON_AGENT "ganesha_mon"
 #define MON_VERSION "1.0.0"
 
 /* design.md GOCF_REASSERT_S: re-set both attributes at least this often. */
-#define MON_REASSERT_S 30
+#define MON_REASSERT_S 60
 /* Longest D-Bus liveness round trip at OCF_CHECK_LEVEL 10. */
 #define MON_DBUS_PROBE_MS 5000
 /* Poll period while waiting for the survivors' grace acks. */
@@ -36,6 +44,14 @@
 #define MON_RESERVE_MS 2000
 /* A released monitor re-checks at least this often that both are gone. */
 #define MON_RELEASED_RECHECK_S 10
+/* The watcher's clock: state file, re-assert, probe schedule, a dead ganesha */
+#define MON_TICK_MS 1000
+/* A monitor's question to the watcher, connect included. */
+#define MON_QUERY_MS 3000
+/* The watcher's wait for the state lock before it tries again next tick. */
+#define MON_WATCHER_LOCK_MS 1000
+/* Passed to the watcher: the pacemaker-execd that ran its start. */
+#define MON_EXECD_ENV "GOCF_MON_EXECD"
 
 /* ---- parameter checks (form only, never the local system) ------------- */
 
@@ -160,11 +176,47 @@ static const struct ocf_param mon_params[] = {
         .reloadable = true,
     },
     {
+        .name = "watcher",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "true",
+        .shortdesc = "watch ganesha with a resident watcher",
+        .longdesc =
+            "true: start runs a resident watcher for the local ganesha.nfsd "
+            "(ganesha_mon itself, in another mode, one per node), which "
+            "holds a pidfd on ganesha and releases this node the moment it "
+            "exits, follows pacemaker-attrd the same way and re-asserts the "
+            "attributes when it restarts, probes D-Bus every probe_ms when "
+            "the recurring monitor runs at OCF_CHECK_LEVEL=10, and runs no "
+            "program while nothing changes (a re-assert every 60 s aside). "
+            "The monitor then only asks the watcher over libqb IPC whether "
+            "it runs and answers; if it does not, the monitor checks ganesha "
+            "itself, as with false, and starts a new watcher. The watcher "
+            "exits when stop runs, when the state file is removed, and when "
+            "the pacemaker-execd that started it goes away. false: every "
+            "monitor checks ganesha itself (and watches it for watch_ms).",
+        .reloadable = true,
+    },
+    {
+        .name = "probe_ms",
+        .type = OCF_TYPE_INTEGER,
+        .default_value = "2000",
+        .shortdesc = "the watcher's D-Bus probe period (ms)",
+        .longdesc = "How long the watcher waits after one D-Bus get_grace "
+                    "probe ended before it sends the next, while the "
+                    "recurring monitor runs at OCF_CHECK_LEVEL=10. A hung "
+                    "ganesha is found within hung_probes x (5 s + probe_ms), "
+                    "21 s with the defaults. 200 to 60000.",
+        .min = 200,
+        .max = 60000,
+        .reloadable = true,
+    },
+    {
         .name = "watch_ms",
         .type = OCF_TYPE_INTEGER,
         .default_value = "400",
         .shortdesc = "how long a recurring monitor watches ganesha (ms)",
-        .longdesc = "After a recurring monitor found ganesha.nfsd alive (and "
+        .longdesc = "Without the watcher (watcher=false): after a recurring "
+                    "monitor found ganesha.nfsd alive (and "
                     "published it if needed), it keeps watching the process "
                     "for up to this many milliseconds (a pidfd: the agent "
                     "sleeps, nothing is polled) and releases the node at "
@@ -186,16 +238,19 @@ static int mon_start(struct ocf_ctx *ctx);
 static int mon_stop(struct ocf_ctx *ctx);
 static int mon_monitor(struct ocf_ctx *ctx);
 static int mon_reload(struct ocf_ctx *ctx);
+static int mon_watch_main(struct ocf_ctx *ctx);
 
 /* clang-format off */
 static const struct ocf_action mon_actions[] = {
     /* name           handler       timeout interval depth */
     {"start",         mon_start,    40,     0,       -1},
     {"stop",          mon_stop,     40,     0,       -1},
-    {"monitor",       mon_monitor,  20,     1,       0},
+    {"monitor",       mon_monitor,  20,     20,      0},
     {"reload-agent",  mon_reload,   20,     0,       -1},
     {"validate-all",  NULL,         20,     0,       -1},
     {"meta-data",     NULL,         20,     0,       -1},
+    /* internal: the resident watcher that start runs (meta-data watcher) */
+    {"watch",         mon_watch_main, 0,    0,       -1, .hidden = true},
     {.name = NULL},
 };
 /* clang-format on */
@@ -258,6 +313,7 @@ struct mon_state {
     int64_t unanswered;     /* consecutive get_grace probes without answer */
     int64_t rechecked;      /* unix seconds of a released monitor's re-check */
     struct daemon_id attrd; /* the pacemaker-attrd the attributes went to */
+    struct daemon_id watcher; /* the resident watcher, if one was started */
 };
 
 #define STATE_GROUP "state"
@@ -302,6 +358,10 @@ static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
         (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "attrd_pid", NULL);
     st->attrd.start =
         g_key_file_get_uint64(kf, STATE_GROUP, "attrd_start", NULL);
+    st->watcher.pid =
+        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "watcher_pid", NULL);
+    st->watcher.start =
+        g_key_file_get_uint64(kf, STATE_GROUP, "watcher_start", NULL);
     return 0;
 }
 
@@ -318,6 +378,9 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_int64(kf, STATE_GROUP, "rechecked", st->rechecked);
     g_key_file_set_int64(kf, STATE_GROUP, "attrd_pid", st->attrd.pid);
     g_key_file_set_uint64(kf, STATE_GROUP, "attrd_start", st->attrd.start);
+    g_key_file_set_int64(kf, STATE_GROUP, "watcher_pid", st->watcher.pid);
+    g_key_file_set_uint64(kf, STATE_GROUP, "watcher_start",
+                          st->watcher.start);
     for (const char *const *p = mon_identity; *p != NULL; p++) {
         g_key_file_set_string(kf, STATE_GROUP, *p, ocf_param(ctx, *p));
     }
@@ -372,6 +435,18 @@ static const char *mon_pidfile(const struct ocf_ctx *ctx)
     return pidfile != NULL && pidfile[0] != '\0' ? pidfile : NULL;
 }
 
+/* A D-Bus probe's result, delivered to the watcher's main loop. */
+struct mon_probe {
+    bool done; /* a result not yet used by mon_check() */
+    int r;
+    char *why;
+};
+
+/* Only in the watcher: mon_check() uses this instead of probing itself. */
+static struct mon_probe *mon_watch_probe;
+/* Only in the watcher: the next mon_observe() re-asserts, due or not. */
+static bool mon_force_reassert;
+
 /* What one check found. */
 enum mon_verdict {
     MON_ALIVE,      /* the process lives (and answered, at level 10) */
@@ -406,8 +481,25 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
         st->unanswered = 0;
         return MON_ALIVE;
     }
-    r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline), &in_grace,
-                  &why);
+    if (mon_watch_probe != NULL) {
+        /* the watcher: its D-Bus thread's last result, used once */
+        if (!mon_watch_probe->done) {
+            if (st->unanswered > 0) {
+                *ret_reason = g_strdup_printf(
+                    "ganesha.nfsd (pid %ld) did not answer the last %lld "
+                    "D-Bus probe(s)",
+                    (long)pid, (long long)st->unanswered);
+                return MON_UNANSWERED;
+            }
+            return MON_ALIVE;
+        }
+        mon_watch_probe->done = false;
+        r = mon_watch_probe->r;
+        why = g_steal_pointer(&mon_watch_probe->why);
+    } else {
+        r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline),
+                      &in_grace, &why);
+    }
     if (r == 0) {
         if (st->unanswered > 0) {
             log_notice("ganesha.nfsd (pid %ld) answers on D-Bus again after "
@@ -832,7 +924,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         }
     }
     if (verdict == MON_ALIVE || verdict == MON_UNANSWERED) {
-        if (published && now >= st->asserted &&
+        if (published && !mon_force_reassert && now >= st->asserted &&
             now - st->asserted < MON_REASSERT_S && mon_attrd_same(st)) {
             if (st->unanswered == unanswered) {
                 return 0;
@@ -863,6 +955,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         st->alive = true;
         st->released = false;
         st->asserted = now;
+        mon_force_reassert = false;
         mon_attrd_record(st);
     } else {
         if (st->released) {
@@ -896,6 +989,566 @@ out_save:
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
     }
     return r;
+}
+
+/* ---- the resident watcher (meta-data watcher) ----------------------- */
+
+struct mon_watcher {
+    struct ocf_ctx *ctx;
+    char *key;
+    GMainLoop *loop;
+    struct watchipc_server *ipc;
+    struct mon_state st; /* as of the last observation */
+    int check_level;     /* the recurring monitor's, told in its query */
+    const char *exit_why;
+    /* the watched ganesha.nfsd and pacemaker-attrd: pidfds in the loop */
+    int ganesha_fd;
+    pid_t ganesha_pid;
+    guint ganesha_src;
+    int attrd_fd;
+    struct daemon_id attrd;
+    guint attrd_src;
+    /* D-Bus probes run in a thread: a hung ganesha blocks only that one */
+    GAsyncQueue *probe_queue;
+    bool probing;
+    int64_t probe_at; /* monotonic deadline of the next probe */
+    struct mon_probe probe;
+    bool retry; /* observe again at the next tick */
+    /* after attrd went away: wait for the new one, then re-assert, then
+     * read the CIB back (crm_attribute 2.1.5 exits 0 when attrd refused
+     * the connection, so a write to a respawning attrd can be lost) */
+    bool attrd_wait;
+    bool attrd_seen;
+    int attrd_verify; /* CIB read-backs left */
+};
+
+static void watcher_quit(struct mon_watcher *w, const char *why)
+{
+    if (w->exit_why == NULL) {
+        w->exit_why = why;
+    }
+    g_main_loop_quit(w->loop);
+}
+
+static void watcher_unwatch(int *fd, guint *src)
+{
+    if (*src != 0) {
+        g_source_remove(*src);
+        *src = 0;
+    }
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static bool watcher_published(const struct mon_watcher *w)
+{
+    return w->st.alive && !w->st.released;
+}
+
+static void watcher_arm(struct mon_watcher *w);
+
+/*
+ * One observation under the state lock, as a monitor makes it, then the
+ * pidfds follow what it found. A lock held by an agent action is waited for
+ * MON_WATCHER_LOCK_MS, then tried again at the next tick.
+ */
+static void watcher_observe(struct mon_watcher *w)
+{
+    struct ocf_ctx *ctx = w->ctx;
+    g_autofree char *reason = NULL;
+    struct result res = RESULT_INIT;
+    struct mon_state st;
+    int r;
+
+    w->retry = false;
+    ctx->deadline = deadline_in(MON_WATCHER_LOCK_MS, DEADLINE_NEVER);
+    r = mon_state_load(ctx, &st, &res);
+    if (r == -ETIMEDOUT) {
+        result_clear(&res);
+        w->retry = true;
+        return;
+    }
+    if (r == -ENOENT || (r == 0 && !st.started)) {
+        state_unlock(w->key);
+        watcher_quit(w, "the resource was stopped (no state file)");
+        return;
+    }
+    if (r < 0) {
+        log_warn("watcher: %s; trying again in 1 s", res.reason);
+        result_clear(&res);
+        state_unlock(w->key);
+        w->retry = true;
+        return;
+    }
+    if (st.watcher.pid != getpid()) {
+        state_unlock(w->key);
+        watcher_quit(w, "another watcher took over");
+        return;
+    }
+    /* as long as a release may take, and some */
+    ctx->deadline = deadline_in(ocf_param_int(ctx, "grace_delay") * 1000 +
+                                    MON_RESERVE_MS + 20000,
+                                DEADLINE_NEVER);
+    ctx->check_level = w->check_level;
+    r = mon_observe(ctx, &st, &reason);
+    state_unlock(w->key);
+    w->st = st;
+    if (r < 0) {
+        log_warn("watcher: %s; trying again in 1 s", reason);
+        w->retry = true;
+    }
+    watcher_arm(w);
+}
+
+static gboolean watcher_ganesha_exited(gint fd, GIOCondition cond,
+                                       gpointer data)
+{
+    struct mon_watcher *w = data;
+
+    (void)fd;
+    (void)cond;
+    log_notice("watcher: ganesha.nfsd (pid %ld) exited",
+               (long)w->ganesha_pid);
+    w->ganesha_src = 0; /* removed by returning G_SOURCE_REMOVE */
+    watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
+    w->ganesha_pid = 0;
+    watcher_observe(w);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean watcher_attrd_exited(gint fd, GIOCondition cond,
+                                     gpointer data)
+{
+    struct mon_watcher *w = data;
+
+    (void)fd;
+    (void)cond;
+    w->attrd_src = 0;
+    watcher_unwatch(&w->attrd_fd, &w->attrd_src);
+    log_notice("watcher: pacemaker-attrd (pid %ld) exited: the attributes "
+               "it held are wiped, re-asserting them once its successor runs",
+               (long)w->attrd.pid);
+    w->attrd = (struct daemon_id){0};
+    w->attrd_wait = true;
+    w->attrd_seen = false;
+    return G_SOURCE_REMOVE;
+}
+
+/* Hold a pidfd on the published ganesha and on the attrd that took it. */
+static void watcher_arm(struct mon_watcher *w)
+{
+    const struct ocf_ctx *ctx = w->ctx;
+
+    if (!watcher_published(w)) {
+        watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
+        w->ganesha_pid = 0;
+    } else {
+        pid_t pid = 0;
+        int fd = -1;
+        int r = daemon_ganesha_find(mon_pidfile(ctx), &pid, &fd, NULL);
+
+        if (r < 0) {
+            w->retry = true; /* died just now: the next tick releases */
+        } else if (fd < 0) {
+            w->retry = true; /* no pidfd here: checked every tick */
+        } else if (pid == w->ganesha_pid && w->ganesha_src != 0) {
+            close(fd);
+        } else {
+            watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
+            w->ganesha_fd = fd;
+            w->ganesha_pid = pid;
+            w->ganesha_src =
+                g_unix_fd_add(fd, G_IO_IN, watcher_ganesha_exited, w);
+            log_info("watcher: watching ganesha.nfsd (pid %ld)", (long)pid);
+        }
+    }
+    if (w->st.attrd.pid > 0 && (w->st.attrd.pid != w->attrd.pid ||
+                                w->st.attrd.start != w->attrd.start)) {
+        int fd = run_pidfd_open(w->st.attrd.pid);
+
+        watcher_unwatch(&w->attrd_fd, &w->attrd_src);
+        w->attrd = (struct daemon_id){0};
+        if (fd >= 0 && daemon_id_same(&w->st.attrd) == 1) {
+            w->attrd_fd = fd;
+            w->attrd = w->st.attrd;
+            w->attrd_src = g_unix_fd_add(fd, G_IO_IN, watcher_attrd_exited, w);
+        } else if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+/* The D-Bus thread: one bounded get_grace per request, result to the loop. */
+struct probe_done {
+    struct mon_watcher *w;
+    int r;
+    char *why;
+};
+
+static gboolean watcher_probe_done(gpointer data)
+{
+    struct probe_done *d = data;
+    struct mon_watcher *w = d->w;
+
+    w->probing = false;
+    w->probe_at = deadline_in(ocf_param_int(w->ctx, "probe_ms"), DEADLINE_NEVER);
+    g_free(w->probe.why);
+    w->probe = (struct mon_probe){.done = true, .r = d->r, .why = d->why};
+    g_free(d);
+    if (w->check_level >= 10) {
+        watcher_observe(w);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer watcher_probe_thread(gpointer data)
+{
+    struct mon_watcher *w = data;
+    sigset_t alarm_only;
+
+    /* grace_get() bounds connect() with SIGALRM: it must land here */
+    sigemptyset(&alarm_only);
+    sigaddset(&alarm_only, SIGALRM);
+    pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+    for (;;) {
+        struct probe_done *d = g_new0(struct probe_done, 1);
+        bool in_grace = false;
+
+        (void)g_async_queue_pop(w->probe_queue);
+        d->w = w;
+        d->r = grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                         &in_grace, &d->why);
+        g_idle_add(watcher_probe_done, d);
+    }
+    return NULL;
+}
+
+/* Whether the state file is still there: stop removes it. */
+static bool watcher_state_exists(const struct mon_watcher *w)
+{
+    g_autofree char *path = g_build_filename(state_dir(), w->key, NULL);
+
+    return access(path, F_OK) == 0 || errno != ENOENT;
+}
+
+/*
+ * After an attrd restart: are both attributes in the CIB? Re-assert again
+ * if not; a few read-backs, one per tick, until they are.
+ */
+static void watcher_verify(struct mon_watcher *w)
+{
+    const struct ocf_ctx *ctx = w->ctx;
+    g_autofree char *node = NULL;
+    g_autofree char *reason = NULL;
+    g_autoptr(GPtrArray) nodes = NULL;
+    const struct attr_node *me;
+    int r;
+
+    w->attrd_verify--;
+    r = attr_local_node_why(deadline_in(5000, DEADLINE_NEVER), &node, &reason);
+    if (r == 0) {
+        r = attr_snapshot(deadline_in(5000, DEADLINE_NEVER), &nodes);
+    }
+    if (r < 0) {
+        log_warn("watcher: cannot read the attributes back: %s",
+                 reason != NULL ? reason : attr_strerror(r));
+        return;
+    }
+    me = attr_snapshot_node(nodes, node);
+    if (g_strcmp0(attr_node_value(me, ocf_param(ctx, "grace_active")), "1") ==
+            0 &&
+        g_strcmp0(attr_node_value(me, ocf_param(ctx, "ganesha_active")),
+                  "1") == 0) {
+        log_info("watcher: both attributes are in the CIB again");
+        w->attrd_verify = 0;
+        return;
+    }
+    log_warn("watcher: an attribute set after the attrd restart is not in "
+             "the CIB: setting both again");
+    mon_force_reassert = true;
+    watcher_observe(w);
+}
+
+static gboolean watcher_tick(gpointer data)
+{
+    struct mon_watcher *w = data;
+    bool published = watcher_published(w);
+    int64_t now = wall_now_s();
+    /* alive but not answering (published or not): probe results decide */
+    bool unanswered = w->st.unanswered > 0;
+
+    if (!watcher_state_exists(w)) {
+        watcher_quit(w, "the resource was stopped (no state file)");
+        return G_SOURCE_CONTINUE;
+    }
+    if (w->attrd_wait) {
+        struct daemon_id id;
+
+        /* a tick after it appears: its IPC is up well before that */
+        if (daemon_find_local("pacemaker-attrd", &id) < 0) {
+            w->attrd_seen = false;
+        } else if (!w->attrd_seen) {
+            w->attrd_seen = true;
+        } else {
+            w->attrd_wait = false;
+            w->attrd_verify = 5;
+            mon_force_reassert = true;
+            watcher_observe(w);
+            return G_SOURCE_CONTINUE;
+        }
+    } else if (w->attrd_verify > 0 && published) {
+        watcher_verify(w);
+    }
+    if (w->check_level >= 10 && (published || unanswered) && !w->probing &&
+        deadline_passed(w->probe_at)) {
+        w->probing = true;
+        g_async_queue_push(w->probe_queue, GINT_TO_POINTER(1));
+    }
+    if (w->retry || (!published && !unanswered) ||
+        (published && !w->attrd_wait &&
+         (w->ganesha_src == 0 || now < w->st.asserted ||
+          now - w->st.asserted >= MON_REASSERT_S ||
+          (w->st.attrd.pid > 0 && w->attrd_src == 0)))) {
+        watcher_observe(w);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static void watcher_query(int check_level, struct watchipc_status *out,
+                          void *data)
+{
+    struct mon_watcher *w = data;
+
+    if (check_level != w->check_level) {
+        log_info("watcher: the monitor runs at OCF_CHECK_LEVEL=%d: D-Bus "
+                 "probes %s",
+                 check_level, check_level >= 10 ? "on" : "off");
+        w->check_level = check_level;
+        w->probe_at = 0;
+    }
+    *out = (struct watchipc_status){
+        .alive = w->st.alive,
+        .published = watcher_published(w),
+        .released = w->st.released,
+        .unanswered = (int32_t)w->st.unanswered,
+        .check_level = w->check_level,
+        .ganesha_pid = w->ganesha_pid,
+        .asserted = w->st.asserted,
+    };
+}
+
+static gboolean watcher_signalled(gpointer data)
+{
+    watcher_quit(data, "told to stop (SIGTERM)");
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean watcher_execd_exited(gint fd, GIOCondition cond, gpointer data)
+{
+    (void)fd;
+    (void)cond;
+    watcher_quit(data, "the pacemaker-execd that started it is gone");
+    return G_SOURCE_REMOVE;
+}
+
+/* Exit with the cluster stack: watch the pacemaker-execd we were told of. */
+static int watcher_follow_execd(struct mon_watcher *w)
+{
+    const char *env = getenv(MON_EXECD_ENV);
+    struct daemon_id execd = {0};
+    gint64 pid;
+    char *end = NULL;
+    int fd;
+
+    if (env == NULL || env[0] == '\0') {
+        return -1;
+    }
+    pid = g_ascii_strtoll(env, &end, 10);
+    if (end == env || *end != '\0' || pid <= 0 ||
+        daemon_id_of((pid_t)pid, &execd) < 0) {
+        return -1;
+    }
+    fd = run_pidfd_open(execd.pid);
+    if (fd < 0 || daemon_pid_is(execd.pid, "pacemaker-execd") != 1) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    (void)g_unix_fd_add(fd, G_IO_IN, watcher_execd_exited, w);
+    return fd;
+}
+
+/*
+ * The "watch" action: the watcher's main loop. Events only: ganesha's exit
+ * (pidfd), attrd's exit (pidfd), the D-Bus thread's results, a monitor's
+ * query (libqb IPC), SIGTERM, and a 1 s tick that reads no more than the
+ * state file's existence while nothing is due.
+ */
+static int mon_watch_main(struct ocf_ctx *ctx)
+{
+    g_autofree char *name = NULL;
+    struct mon_watcher w = {
+        .ctx = ctx,
+        .ganesha_fd = -1,
+        .attrd_fd = -1,
+        .check_level = ctx->check_level,
+    };
+    sigset_t alarm_only;
+    int execd_fd;
+    int r;
+
+    w.key = state_key_for(MON_AGENT, ctx->instance);
+    name = watchipc_name(w.key);
+    /* SIGALRM belongs to the D-Bus thread (grace_get's connect bound) */
+    sigemptyset(&alarm_only);
+    sigaddset(&alarm_only, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+    w.loop = g_main_loop_new(NULL, FALSE);
+    r = watchipc_server_start(name, watcher_query, &w, &w.ipc);
+    if (r == -EADDRINUSE) {
+        log_notice("watcher: another watcher serves %s, exiting", name);
+        g_free(w.key);
+        return OCF_SUCCESS;
+    }
+    if (r < 0) {
+        ocf_exit_reason("watcher: cannot serve %s: %s", name, g_strerror(-r));
+        g_free(w.key);
+        return OCF_ERR_GENERIC;
+    }
+    execd_fd = watcher_follow_execd(&w);
+    w.probe_queue = g_async_queue_new();
+    g_thread_unref(g_thread_new("dbus-probe", watcher_probe_thread, &w));
+    (void)g_unix_signal_add(SIGTERM, watcher_signalled, &w);
+    (void)g_unix_signal_add(SIGINT, watcher_signalled, &w);
+    (void)g_unix_signal_add(SIGHUP, watcher_signalled, &w);
+    (void)g_timeout_add(MON_TICK_MS, watcher_tick, &w);
+    mon_watch_probe = &w.probe;
+    log_notice("watcher started (pid %ld)%s", (long)getpid(),
+               execd_fd >= 0 ? "" : ", not tied to a pacemaker-execd");
+    watcher_observe(&w);
+    if (w.exit_why == NULL) {
+        g_main_loop_run(w.loop);
+    }
+    log_notice("watcher exits: %s", w.exit_why);
+    watchipc_server_stop(w.ipc);
+    g_free(w.key);
+    /* the D-Bus thread may be inside a probe: leave it to exit() */
+    return OCF_SUCCESS;
+}
+
+/*
+ * Start a watcher for this instance and record it in \p st (the caller holds
+ * the state lock and saves). Detached: its own session, stdio on /dev/null,
+ * no fd of ours; the same binary (/proc/self/exe) and environment. Failure
+ * is logged: the monitor then checks ganesha itself and tries again.
+ */
+static void mon_watcher_spawn(const struct ocf_ctx *ctx, struct mon_state *st)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    pid_t execd = getppid();
+    pid_t child;
+    pid_t grandchild = 0;
+    int pipefd[2];
+    int status = 0;
+    ssize_t n;
+
+    (void)ctx;
+    st->watcher = (struct daemon_id){0};
+    if (pipe2(pipefd, O_CLOEXEC) < 0) {
+        log_warn("cannot start the watcher: pipe: %s", g_strerror(errno));
+        return;
+    }
+    child = fork();
+    if (child < 0) {
+        log_warn("cannot start the watcher: fork: %s", g_strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return;
+    }
+    if (child == 0) {
+        sigset_t none;
+        pid_t pid;
+        int null;
+
+        (void)setsid();
+        pid = fork();
+        if (pid != 0) {
+            (void)!write(pipefd[1], &pid, sizeof(pid));
+            _exit(pid < 0 ? 1 : 0);
+        }
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            (void)dup2(null, STDIN_FILENO);
+            (void)dup2(null, STDOUT_FILENO);
+            (void)dup2(null, STDERR_FILENO);
+        }
+        /* the agent's lock fds and the like: close them all */
+        (void)close_range(3, ~0U, 0);
+        if (daemon_pid_is(execd, "pacemaker-execd") == 1) {
+            char buf[32];
+
+            g_snprintf(buf, sizeof(buf), "%ld", (long)execd);
+            setenv(MON_EXECD_ENV, buf, 1);
+        } else {
+            unsetenv(MON_EXECD_ENV);
+        }
+        /* by its path, so that ps shows ganesha_mon, not exe */
+        if (self != NULL) {
+            execl(self, MON_AGENT, "watch", (char *)NULL);
+        }
+        execl("/proc/self/exe", MON_AGENT, "watch", (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    do {
+        n = read(pipefd[0], &grandchild, sizeof(grandchild));
+    } while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (n != (ssize_t)sizeof(grandchild) || grandchild <= 0 ||
+        daemon_id_of(grandchild, &st->watcher) < 0) {
+        log_warn("cannot start the watcher (fork failed or it died at "
+                 "once): the monitor checks ganesha.nfsd itself");
+        st->watcher = (struct daemon_id){0};
+        return;
+    }
+    log_info("started the watcher (pid %ld)", (long)grandchild);
+}
+
+/*
+ * Stop the watcher recorded in the state file (read without the lock: the
+ * watcher may hold it while it releases the node, and finishes that first).
+ */
+static void mon_watcher_stop(const struct ocf_ctx *ctx)
+{
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
+    g_autoptr(GKeyFile) kf = NULL;
+    struct daemon_id id = {0};
+    int64_t bound;
+    int r;
+
+    if (state_read(key, &kf, NULL) < 0) {
+        return;
+    }
+    id.pid = (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "watcher_pid", NULL);
+    id.start = g_key_file_get_uint64(kf, STATE_GROUP, "watcher_start", NULL);
+    if (id.pid <= 0) {
+        return;
+    }
+    bound = deadline_in(deadline_left_ms(ctx->deadline) / 2, ctx->deadline);
+    r = daemon_terminate(&id, bound);
+    if (r < 0) {
+        log_warn("cannot stop the watcher (pid %ld): %s", (long)id.pid,
+                 g_strerror(-r));
+    } else if (r > 0) {
+        log_info("stopped the watcher (pid %ld)", (long)id.pid);
+    }
 }
 
 /* ---- action handlers ------------------------------------------------ */
@@ -974,6 +1627,15 @@ static int mon_start(struct ocf_ctx *ctx)
         }
     }
     r = mon_observe(ctx, &st, &reason);
+    if (r == 0 && ocf_param_bool(ctx, "watcher") &&
+        daemon_id_same(&st.watcher) != 1) {
+        mon_watcher_spawn(ctx, &st);
+        r = mon_state_save(ctx, &st);
+        if (r < 0) {
+            reason = g_strdup_printf("cannot write the state file: %s",
+                                     g_strerror(-r));
+        }
+    }
     return ocf_report(r, reason);
 }
 
@@ -1021,6 +1683,70 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
     return mon_observe(ctx, st, ret_reason);
 }
 
+/*
+ * A recurring monitor with the watcher: ask it. The state lock is let go
+ * first, since the watcher takes it for whatever it does. No answer is no
+ * failure: this monitor checks ganesha itself, as without the watcher, and
+ * starts a new watcher (after killing one that runs but does not answer).
+ */
+static int mon_monitor_watcher(struct ocf_ctx *ctx, struct mon_state *st)
+{
+    g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
+    g_autofree char *name = watchipc_name(key);
+    g_autofree char *reason = NULL;
+    struct watchipc_status ws;
+    struct result res = RESULT_INIT;
+    int r;
+
+    state_unlock(key);
+    r = watchipc_query(name, ctx->check_level,
+                       deadline_in(MON_QUERY_MS, ctx->deadline), &ws);
+    if (r == 0) {
+        log_debug("watcher: ganesha.nfsd %s (pid %d), %s",
+                  ws.alive ? "alive" : "dead", ws.ganesha_pid,
+                  ws.published ? "published" : "not published");
+        return OCF_SUCCESS;
+    }
+    /* the watcher may be releasing the node: that ends within its bound */
+    r = mon_state_load(ctx, st, &res);
+    if (r < 0) {
+        return ocf_finish(&res);
+    }
+    if (!st->started) {
+        return OCF_NOT_RUNNING;
+    }
+    if (daemon_id_same(&st->watcher) == 1) {
+        r = watchipc_query(name, ctx->check_level,
+                           deadline_in(MON_QUERY_MS, ctx->deadline), &ws);
+        if (r == 0) {
+            return OCF_SUCCESS;
+        }
+        log_warn("the watcher (pid %ld) runs but does not answer (%s): "
+                 "replacing it",
+                 (long)st->watcher.pid, g_strerror(-r));
+        (void)daemon_terminate(&st->watcher,
+                               deadline_in(1000, ctx->deadline));
+    } else if (st->watcher.pid > 0) {
+        log_warn("the watcher (pid %ld) is gone: this monitor checks "
+                 "ganesha.nfsd itself and starts a new watcher",
+                 (long)st->watcher.pid);
+    } else {
+        log_notice("no watcher runs: this monitor checks ganesha.nfsd "
+                   "itself and starts one");
+    }
+    r = mon_observe(ctx, st, &reason);
+    if (r < 0) {
+        return ocf_report(r, reason);
+    }
+    mon_watcher_spawn(ctx, st);
+    r = mon_state_save(ctx, st);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return ocf_report(r, reason);
+}
+
 static int mon_monitor(struct ocf_ctx *ctx)
 {
     g_autofree char *reason = NULL;
@@ -1039,11 +1765,14 @@ static int mon_monitor(struct ocf_ctx *ctx)
         /* a probe reports what was started and changes nothing */
         return OCF_SUCCESS;
     }
-    r = mon_observe(ctx, &st, &reason);
-    if (r == 0) {
-        r = mon_watch(ctx, &st, &reason);
+    if (!ocf_param_bool(ctx, "watcher")) {
+        r = mon_observe(ctx, &st, &reason);
+        if (r == 0) {
+            r = mon_watch(ctx, &st, &reason);
+        }
+        return ocf_report(r, reason);
     }
-    return ocf_report(r, reason);
+    return mon_monitor_watcher(ctx, &st);
 }
 
 /*
@@ -1055,12 +1784,39 @@ static int mon_monitor(struct ocf_ctx *ctx)
  */
 static int mon_reload(struct ocf_ctx *ctx)
 {
+    g_autofree char *reason = NULL;
+    struct result res = RESULT_INIT;
+    struct mon_state st;
+    int r;
+
     log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s "
-               "hung_probes=%s",
+               "hung_probes=%s watcher=%s probe_ms=%s",
                ocf_param(ctx, "grace_delay"), ocf_param(ctx, "watch_ms"),
                mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)",
-               ocf_param(ctx, "hung_probes"));
-    return OCF_SUCCESS;
+               ocf_param(ctx, "hung_probes"), ocf_param(ctx, "watcher"),
+               ocf_param(ctx, "probe_ms"));
+    /*
+     * The watcher read its parameters when it started: replace it (it
+     * exits without touching the attributes; the new one observes at once).
+     */
+    mon_watcher_stop(ctx);
+    r = mon_state_load(ctx, &st, &res);
+    if (r == -ENOENT || (r == 0 && !st.started)) {
+        return OCF_SUCCESS;
+    }
+    if (r < 0) {
+        return ocf_finish(&res);
+    }
+    st.watcher = (struct daemon_id){0};
+    if (ocf_param_bool(ctx, "watcher")) {
+        mon_watcher_spawn(ctx, &st);
+    }
+    r = mon_state_save(ctx, &st);
+    if (r < 0) {
+        reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return ocf_report(r, reason);
 }
 
 static int mon_stop(struct ocf_ctx *ctx)
@@ -1081,9 +1837,12 @@ static int mon_stop(struct ocf_ctx *ctx)
         /* start refuses these names, so nothing was published under them */
         log_warn("invalid attribute names and no record of a start: nothing "
                  "can have been published");
+        mon_watcher_stop(ctx);
         (void)state_remove(key);
         return OCF_SUCCESS;
     }
+    /* first: a watcher in the middle of a release finishes it, then exits */
+    mon_watcher_stop(ctx);
     r = mon_state_load(ctx, &st, &res);
     if (r < 0 && r != -ENOENT) {
         log_warn("%s; releasing anyway", res.reason);

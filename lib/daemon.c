@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 #include <glib.h>
@@ -548,4 +550,58 @@ int daemon_id_same(const struct daemon_id *id)
         return rc;
     }
     return start == id->start;
+}
+
+int daemon_id_of(pid_t pid, struct daemon_id *ret)
+{
+    uint64_t start = 0;
+    int rc;
+
+    if (pid <= 0) {
+        return -ESRCH;
+    }
+    rc = pid_start_time(pid, &start);
+    if (rc < 0) {
+        return rc;
+    }
+    *ret = (struct daemon_id){.pid = pid, .start = start};
+    return 0;
+}
+
+int daemon_terminate(const struct daemon_id *id, int64_t deadline)
+{
+    int pidfd;
+    int rc;
+
+    if (id->pid <= 0) {
+        return 0;
+    }
+    pidfd = run_pidfd_open(id->pid);
+    if (pidfd < 0) {
+        return pidfd == -ESRCH ? 0 : pidfd;
+    }
+    /* pinned: from here on the pid cannot be recycled under us */
+    rc = daemon_id_same(id);
+    if (rc <= 0) {
+        close(pidfd);
+        return rc;
+    }
+    if (syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0) < 0 &&
+        errno != ESRCH) {
+        rc = -errno;
+        close(pidfd);
+        return rc;
+    }
+    rc = daemon_wait_exit(pidfd, deadline);
+    if (rc == 0) {
+        log_warn("process %ld did not exit on SIGTERM: killing it",
+                 (long)id->pid);
+        (void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        rc = daemon_wait_exit(pidfd, deadline_in(1000, DEADLINE_NEVER));
+        if (rc == 0) {
+            rc = -ETIMEDOUT;
+        }
+    }
+    close(pidfd);
+    return rc < 0 ? rc : 1;
 }

@@ -89,6 +89,21 @@ struct daemon_id {
 int daemon_find_local(const char *name, struct daemon_id *ret);
 
 /*!
+ * \brief The identity of process \p pid (its start time read now).
+ * \return 0, -ESRCH if there is no such live process, or a negative errno
+ */
+int daemon_id_of(pid_t pid, struct daemon_id *ret);
+
+/*!
+ * \brief Stop the process \p id names: SIGTERM, then SIGKILL if it still
+ *        runs at \p deadline; through a pidfd checked against \p id, so a
+ *        recycled pid is never signalled.
+ * \return 1 if it ran and is gone now, 0 if it did not run, or a negative
+ *         errno (-ETIMEDOUT: it survived SIGKILL for a second)
+ */
+int daemon_terminate(const struct daemon_id *id, int64_t deadline);
+
+/*!
  * \brief Whether the process \p id names still runs: same pid, same start
  *        time (a restarted daemon has a new one even with a recycled pid).
  * \return 1, 0, or a negative errno when /proc cannot say

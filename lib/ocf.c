@@ -419,7 +419,9 @@ char *ocf_metadata(const struct ocf_agent *agent)
     }
     g_string_append(s, "  </parameters>\n  <actions>\n");
     for (const struct ocf_action *a = agent->actions; a && a->name; a++) {
-        append_action(s, a->name, a->timeout_s, a->interval_s, a->depth);
+        if (!a->hidden) {
+            append_action(s, a->name, a->timeout_s, a->interval_s, a->depth);
+        }
     }
     if (!table_has_action(agent, ACTION_META_DATA)) {
         append_action(s, ACTION_META_DATA, 5, 0, -1);
@@ -438,7 +440,7 @@ static void print_usage(const struct ocf_agent *agent, FILE *out)
     g_autoptr(GPtrArray) names = g_ptr_array_new();
 
     for (const struct ocf_action *a = agent->actions; a && a->name; a++) {
-        bool seen = false;
+        bool seen = a->hidden;
 
         for (guint i = 0; i < names->len; i++) {
             seen = seen || strcmp(names->pdata[i], a->name) == 0;

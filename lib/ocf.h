@@ -62,6 +62,7 @@ struct ocf_action {
     unsigned timeout_s;  /*!< advertised timeout */
     unsigned interval_s; /*!< advertised interval (0: none) */
     int depth;           /*!< advertised depth, or -1 for none */
+    bool hidden; /*!< internal: dispatched, not in meta-data nor usage */
 };
 
 /*! An agent: its identity and tables. */

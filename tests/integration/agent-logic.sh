@@ -57,7 +57,7 @@ mon() { # mon ACTION PIDFILE [VAR=VALUE...]
     shift 2
     INSTANCE=mon run_agent ganesha_mon "$action" CIB_file="$cib" \
         OCF_RESKEY_CRM_meta_on_node=node1 OCF_RESKEY_CRM_meta_interval=1000 \
-        OCF_RESKEY_watch_ms=0 OCF_RESKEY_pidfile="$pidfile" "$@"
+        OCF_RESKEY_watcher=false OCF_RESKEY_watch_ms=0 OCF_RESKEY_pidfile="$pidfile" "$@"
 }
 mon_state() { # mon_state started alive released asserted-seconds-ago
     mkdir -p "$HA_RSCTMP"
@@ -200,9 +200,9 @@ new_cib
 mon_state true true false 0
 mon monitor "$alive" PATH=$no_programs
 expect_rc 0 "a steady monitor of a live ganesha runs no program"
-mon_state true true false 40
+mon_state true true false 70
 mon monitor "$alive"
-expect_rc 0 "after 30 s the monitor re-asserts the attributes"
+expect_rc 0 "after 60 s the monitor re-asserts the attributes"
 check "... grace-active=1" test "$(attr_of node1 grace-active)" = 1
 check "... ganesha-active=1" test "$(attr_of node1 ganesha-active)" = 1
 # failback: released, ganesha back
@@ -219,7 +219,7 @@ check "... the spent ack was deleted on the way (off the next failover's path)" 
 check "... an unrelated attribute is left alone" test "$(attr_of node1 other-attr)" = 1
 # a periodic re-assertion does not touch acks (none should exist; no extra call)
 attr_set node1 grace-ack-node2 1
-mon_state true true false 40
+mon_state true true false 70
 mon monitor "$alive"
 check "a re-assertion leaves acks alone" test "$(attr_of node1 grace-ack-node2)" = 1
 
@@ -261,7 +261,7 @@ check "... the state file says released" grep -q '^released=true' "$HA_RSCTMP/ga
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
 # alive and published: a failed re-assert (attrd restarting, CIB
 # unreachable) is logged and retried, not a failure that restarts nfs-mon
-mon_state true true false 40
+mon_state true true false 70
 mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
 if ((rc == 0)) && grep -q 'cannot re-assert.*retrying' <<<"$err"; then
     ok "a failed re-assert while ganesha is alive and published is logged, not a failure"
@@ -271,7 +271,7 @@ else
 fi
 asserted=$(sed -n 's/^asserted=//p' "$HA_RSCTMP/ganesha_mon-mon")
 check "... and retried at the next monitor (asserted not advanced)" \
-    test "$asserted" -le $(($(date +%s) - 40))
+    test "$asserted" -le $(($(date +%s) - 70))
 # not published yet: publishing is the monitor's job, its failure is one
 mon_state true false false 40
 mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
@@ -281,7 +281,7 @@ else
     not_ok "an unreachable CIB makes a publishing monitor fail with 1 and one exit reason" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
-mon_state true true false 40
+mon_state true true false 70
 mon monitor "$alive" PATH=$no_programs OCF_RESKEY_CRM_meta_interval=0
 expect_rc 0 "a probe of a started instance returns 0 without running anything"
 mon_state true true false 0

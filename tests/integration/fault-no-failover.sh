@@ -166,10 +166,10 @@ check "the node's pacemaker-attrd found (pid $old_attrd)" test -n "$old_attrd"
 kill -KILL "$old_attrd"
 wait_for 60 "pacemaker-attrd killed: pacemakerd respawns it" respawned
 # A respawned attrd wipes the node's transient attributes (and, alone,
-# has no peer to sync them back from): the next monitor (1 s) sees attrd's
-# new identity and re-asserts them at once, not at the 30 s re-assert.
+# has no peer to sync them back from): the watcher holds a pidfd on attrd,
+# re-asserts them as soon as the successor runs and reads them back.
 wait_for 8 "... grace-active and ganesha-active are 1 again within a few monitors" both_set
-check "... the monitor said why" grep -q 'pacemaker-attrd .* restarted: the attributes it held are wiped' <(since "$mark")
+check "... the watcher said why" grep -q 'pacemaker-attrd .* the attributes it held are wiped' <(since "$mark")
 held 3 "... and stay so"
 check "... nfs-mon was not stopped" \
     test -z "$(since "$mark" | grep 'Initiating stop operation nfs-mon')"

@@ -160,12 +160,12 @@ exec "$real" "\$@"
 EOF
 chmod +x "$stubs/crm_attribute"
 printf '[state]\nstarted=true\nalive=true\nreleased=false\nasserted=%s\n' \
-    $(($(date +%s) - 40)) >"$work/rsctmp/ganesha_mon-lv"
+    $(($(date +%s) - 70)) >"$work/rsctmp/ganesha_mon-lv"
 in_cluster setsid env -i PATH="$stubs:$PATH" OCF_ROOT="$OCF_ROOT" \
     HA_LOGFACILITY=none HA_RSCTMP="$work/rsctmp" OCF_RESOURCE_INSTANCE=lv \
     OCF_RA_VERSION_MAJOR=1 OCF_RA_VERSION_MINOR=1 \
     OCF_RESKEY_CRM_meta_on_node="$node" OCF_RESKEY_CRM_meta_interval=1000 \
-    OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_watch_ms=0 \
+    OCF_RESKEY_CRM_meta_timeout=20000 OCF_RESKEY_watch_ms=0 OCF_RESKEY_watcher=false \
     OCF_RESKEY_pidfile="$gdir/ganesha.pid" \
     OCF_RESKEY_grace_active=lv-grace OCF_RESKEY_ganesha_active=lv-active \
     "$AGENT_DIR/ganesha_mon" monitor >"$work/agent.log" 2>&1 &

@@ -139,6 +139,8 @@ start() {
         mkdir -p "$dir/pacemaker/$d"
     done
     mkdir -p "$dir/corosync" "$dir/etc-corosync" "$dir/log/pacemaker" "$dir/log/cluster"
+    # the mount points (no Debian package creates /var/log/cluster)
+    mkdir -p /var/lib/pacemaker /var/lib/corosync /etc/corosync /var/log/pacemaker /var/log/cluster
     chown -R hacluster:haclient "$dir/pacemaker" "$dir/log/pacemaker"
     chmod 750 "$dir/pacemaker/cib"
     cat >"$dir/etc-corosync/corosync.conf" <<EOF
