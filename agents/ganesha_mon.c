@@ -379,8 +379,7 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_int64(kf, STATE_GROUP, "attrd_pid", st->attrd.pid);
     g_key_file_set_uint64(kf, STATE_GROUP, "attrd_start", st->attrd.start);
     g_key_file_set_int64(kf, STATE_GROUP, "watcher_pid", st->watcher.pid);
-    g_key_file_set_uint64(kf, STATE_GROUP, "watcher_start",
-                          st->watcher.start);
+    g_key_file_set_uint64(kf, STATE_GROUP, "watcher_start", st->watcher.start);
     for (const char *const *p = mon_identity; *p != NULL; p++) {
         g_key_file_set_string(kf, STATE_GROUP, *p, ocf_param(ctx, *p));
     }
@@ -497,8 +496,8 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
         r = mon_watch_probe->r;
         why = g_steal_pointer(&mon_watch_probe->why);
     } else {
-        r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline),
-                      &in_grace, &why);
+        r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline), &in_grace,
+                      &why);
     }
     if (r == 0) {
         if (st->unanswered > 0) {
@@ -1109,8 +1108,7 @@ static gboolean watcher_ganesha_exited(gint fd, GIOCondition cond,
 
     (void)fd;
     (void)cond;
-    log_notice("watcher: ganesha.nfsd (pid %ld) exited",
-               (long)w->ganesha_pid);
+    log_notice("watcher: ganesha.nfsd (pid %ld) exited", (long)w->ganesha_pid);
     w->ganesha_src = 0; /* removed by returning G_SOURCE_REMOVE */
     watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
     w->ganesha_pid = 0;
@@ -1118,8 +1116,7 @@ static gboolean watcher_ganesha_exited(gint fd, GIOCondition cond,
     return G_SOURCE_REMOVE;
 }
 
-static gboolean watcher_attrd_exited(gint fd, GIOCondition cond,
-                                     gpointer data)
+static gboolean watcher_attrd_exited(gint fd, GIOCondition cond, gpointer data)
 {
     struct mon_watcher *w = data;
 
@@ -1193,7 +1190,8 @@ static gboolean watcher_probe_done(gpointer data)
     struct mon_watcher *w = d->w;
 
     w->probing = false;
-    w->probe_at = deadline_in(ocf_param_int(w->ctx, "probe_ms"), DEADLINE_NEVER);
+    w->probe_at =
+        deadline_in(ocf_param_int(w->ctx, "probe_ms"), DEADLINE_NEVER);
     g_free(w->probe.why);
     w->probe = (struct mon_probe){.done = true, .r = d->r, .why = d->why};
     g_free(d);
@@ -1259,8 +1257,8 @@ static void watcher_verify(struct mon_watcher *w)
     me = attr_snapshot_node(nodes, node);
     if (g_strcmp0(attr_node_value(me, ocf_param(ctx, "grace_active")), "1") ==
             0 &&
-        g_strcmp0(attr_node_value(me, ocf_param(ctx, "ganesha_active")),
-                  "1") == 0) {
+        g_strcmp0(attr_node_value(me, ocf_param(ctx, "ganesha_active")), "1") ==
+            0) {
         log_info("watcher: both attributes are in the CIB again");
         w->attrd_verify = 0;
         return;
@@ -1724,8 +1722,7 @@ static int mon_monitor_watcher(struct ocf_ctx *ctx, struct mon_state *st)
         log_warn("the watcher (pid %ld) runs but does not answer (%s): "
                  "replacing it",
                  (long)st->watcher.pid, g_strerror(-r));
-        (void)daemon_terminate(&st->watcher,
-                               deadline_in(1000, ctx->deadline));
+        (void)daemon_terminate(&st->watcher, deadline_in(1000, ctx->deadline));
     } else if (st->watcher.pid > 0) {
         log_warn("the watcher (pid %ld) is gone: this monitor checks "
                  "ganesha.nfsd itself and starts a new watcher",

@@ -187,8 +187,7 @@ int watchipc_server_start(const char *name, watchipc_query_fn fn, void *data,
 
     server->fn = fn;
     server->data = data;
-    server->service =
-        qb_ipcs_create(name, 0, QB_IPC_SOCKET, &service_handlers);
+    server->service = qb_ipcs_create(name, 0, QB_IPC_SOCKET, &service_handlers);
     if (server->service == NULL) {
         r = errno > 0 ? -errno : -ENOMEM;
         g_free(server);
