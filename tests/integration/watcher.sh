@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# watcher.sh: ganesha_mon's resident watcher in the one-node cluster, with a
+# private ganesha and nfs-mon created by pcs as a user would (the watcher is
+# on by default; OCF_CHECK_LEVEL=10, monitor every 5 s so that a replaced
+# watcher shows up soon). Detection is the watcher's: a killed ganesha is
+# released and a restarted one published again with no monitor in between,
+# a hung one (SIGSTOP) is released after hung_probes probes; a monitor asks
+# the watcher over libqb IPC and runs no program; a killed watcher is
+# replaced by the next monitor without a release; reload replaces it
+# without a release; stop and a removed state file end it.
+set -u
+# shellcheck source=tests/integration/lib/agents.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
+
+cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
+ganesha=$TOP/tests/lib/private-ganesha.sh
+
+[[ $(id -u) -eq 0 ]] || skip_all "needs root"
+for p in pcs crm_mon crm_resource crm_attribute xmllint strace; do
+    command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
+done
+agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
+[[ -f $cluster ]] || skip_all "no one-node cluster helper at $cluster"
+bash "$cluster" usable || skip_all "$cluster cannot run here"
+sh "$ganesha" usable 2>/dev/null || skip_all "private-ganesha.sh cannot run here"
+
+cluster_dir=$(mktemp -d /tmp/gocf-watcher-node.XXXXXX)
+work=$(mktemp -d /tmp/gocf-watcher.XXXXXX)
+gdir=$work/ganesha
+in_cluster() { bash "$cluster" exec "$cluster_dir" "$@"; }
+cleanup() {
+    [[ -n ${gpid:-} ]] && kill -CONT "$gpid" 2>/dev/null
+    in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
+    bash "$cluster" stop "$cluster_dir" >/dev/null 2>&1
+    rm -rf "$work" "$cluster_dir"
+}
+trap cleanup EXIT
+
+log() { grep -h 'ganesha_mon(' "$cluster_dir/log/pacemaker/pacemaker.log" 2>/dev/null; }
+log_lines() { wc -l <"$cluster_dir/log/pacemaker/pacemaker.log"; }
+since() { tail -n +"$(($1 + 1))" "$cluster_dir/log/pacemaker/pacemaker.log"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_for SECONDS DESCRIPTION CMD...: one test point, polling CMD
+wait_for() {
+    local limit=$1 desc=$2 t0 t
+    shift 2
+    t0=$(now_ms)
+    while :; do
+        t=$(($(now_ms) - t0))
+        if "$@" >/dev/null 2>&1; then
+            ok "$desc (after $t ms)"
+            return 0
+        fi
+        ((t < limit * 1000)) || break
+        sleep 0.05
+    done
+    not_ok "$desc" "not true after $limit s: $*" \
+        "$(in_cluster crm_mon -1 -A 2>&1 | tail -12)" "$(log | tail -12)"
+    return 1
+}
+
+# holds SECONDS DESCRIPTION CMD...: one test point, CMD true all along
+holds() {
+    local limit=$1 desc=$2 t0 t
+    shift 2
+    t0=$(now_ms)
+    while :; do
+        t=$(($(now_ms) - t0))
+        if ! "$@" >/dev/null 2>&1; then
+            not_ok "$desc" "false after $t ms: $*" "$(log | tail -8)"
+            return 1
+        fi
+        ((t < limit * 1000)) || break
+        sleep 0.1
+    done
+    ok "$desc (for $limit s)"
+}
+
+if ! bash "$cluster" start "$cluster_dir" >"$work/start.log" 2>&1; then
+    not_ok "the one-node cluster starts" "$(tail -20 "$work/start.log")"
+    done_testing
+    exit 1
+fi
+node=$(in_cluster crm_node -n)
+ok "the one-node cluster starts ($node)"
+
+start_ganesha() {
+    in_cluster sh "$ganesha" start "$gdir" >"$work/ganesha.log" 2>&1 &&
+        in_cluster sh -c "mkdir -p /run/dbus && ln -sfn '$gdir/system_bus_socket' /run/dbus/system_bus_socket"
+}
+if start_ganesha; then ok "a private ganesha runs in the node"; else
+    not_ok "a private ganesha runs in the node" "$(cat "$work/ganesha.log")"
+    done_testing
+    exit 1
+fi
+gpid=$(head -n1 "$gdir/ganesha.pid")
+
+attr_is() { # attr_is NAME VALUE|absent
+    local v
+    v=$(in_cluster crm_attribute -N "$node" -n "$1" -l reboot -G -q 2>/dev/null) || v=absent
+    [[ $v == "$2" ]]
+}
+both_set() { attr_is grace-active 1 && attr_is ganesha-active 1; }
+no_failures() {
+    local n
+    n=$(in_cluster crm_mon -1 --output-as=xml 2>/dev/null |
+        xmllint --xpath 'count(//failures/failure)' - 2>/dev/null)
+    [[ $n == 0 ]]
+}
+watcher_pid() { pgrep -f "^ganesha_mon watch" | head -1; }
+watcher_is() { [[ $(watcher_pid) == "$1" ]]; }
+watcher_new() { local p; p=$(watcher_pid) && [[ -n $p && $p != "$1" ]]; }
+no_watcher() { [[ -z $(watcher_pid) ]]; }
+
+pcs_in() { in_cluster pcs "$@" >>"$work/pcs.log" 2>&1; }
+pcs_in resource create nfs-mon ocf:heartbeat:ganesha_mon \
+    pidfile="$gdir/ganesha.pid" grace_delay=2 probe_ms=500 \
+    op monitor interval=5s timeout=20s OCF_CHECK_LEVEL=10 clone
+check "pcs creates nfs-mon (watcher by default, level 10, every 5 s)" test $? -eq 0
+wait_for 30 "nfs-mon publishes grace-active=1 and ganesha-active=1" both_set
+wait_for 10 "start left one resident watcher" test -n "$(watcher_pid)"
+wpid=$(watcher_pid)
+check "... shown as ganesha_mon (comm), not exe" \
+    test "$(cat "/proc/$wpid/comm" 2>/dev/null)" = ganesha_mon
+execd=$(in_cluster pgrep -x pacemaker-execd | head -1)
+check "... in a session of its own (execd's kill of an operation misses it)" \
+    test "$(awk '{print $6}' "/proc/$wpid/stat")" != "$(awk '{print $6}' "/proc/$execd/stat")"
+wait_for 15 "... told by the recurring monitor to probe D-Bus (level 10)" \
+    grep -q 'OCF_CHECK_LEVEL=10: D-Bus probes on' <(log)
+
+# ---- a monitor asks the watcher and runs nothing ------------------------
+mon_env=(OCF_ROOT="$OCF_ROOT" HA_LOGFACILITY=none OCF_RESOURCE_INSTANCE=nfs-mon
+    OCF_RA_VERSION_MAJOR=1 OCF_RA_VERSION_MINOR=1 OCF_RESKEY_CRM_meta_on_node="$node"
+    OCF_RESKEY_CRM_meta_interval=5000 OCF_RESKEY_CRM_meta_timeout=20000 OCF_CHECK_LEVEL=10
+    OCF_RESKEY_pidfile="$gdir/ganesha.pid" OCF_RESKEY_grace_delay=2)
+in_cluster env -i PATH=/nonexistent "${mon_env[@]}" "$(command -v strace)" -f -qq -e signal=none \
+    -e trace=execve,clone,clone3,fork,vfork -o "$work/mon.strace" \
+    "$AGENT_DIR/ganesha_mon" monitor >"$work/mon.out" 2>&1
+rc=$?
+check "a recurring monitor answers 0 from the watcher" test "$rc" -eq 0
+check "... executing nothing but itself (one execve, no fork)" \
+    test "$(grep -cE 'execve|clone|fork' "$work/mon.strace")" -eq 1
+check "... and the watcher is the same process" watcher_is "$wpid"
+
+# ---- ganesha killed: released by the watcher, no monitor needed -------
+mark=$(log_lines)
+t0=$(now_ms)
+kill -KILL "$gpid"
+wait_for 5 "ganesha killed: the watcher deletes grace-active" attr_is grace-active absent
+wait_for 10 "... and ganesha-active" attr_is ganesha-active absent
+check "... the watcher said ganesha exited" grep -q 'watcher: ganesha.nfsd (pid [0-9]*) exited' <(since "$mark")
+check "... and released the node itself (its pid in the log)" \
+    grep -q "ganesha_mon(nfs-mon)\[$wpid\].*releasing this node" <(since "$mark")
+in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
+if start_ganesha; then
+    gpid=$(head -n1 "$gdir/ganesha.pid")
+    wait_for 10 "ganesha restarted: the watcher publishes it again" both_set
+else
+    not_ok "ganesha restarted" "$(cat "$work/ganesha.log")"
+fi
+check "... the watcher is still the same process" watcher_is "$wpid"
+
+# ---- hung ganesha (SIGSTOP): released after hung_probes probes ---------
+mark=$(log_lines)
+kill -STOP "$gpid"
+# 3 probes x (5 s bound + 0.5 s probe_ms), plus slack for a slow machine
+wait_for 30 "ganesha stopped (SIGSTOP): released as hung" attr_is ganesha-active absent
+check "... the log says hung" grep -q 'ganesha.nfsd is hung: pid' <(since "$mark")
+kill -CONT "$gpid"
+wait_for 20 "... resumed (SIGCONT): published again" both_set
+
+# ---- the watcher killed: the next monitor replaces it, nothing moves ---
+mark=$(log_lines)
+kill -KILL "$wpid"
+wait_for 15 "the watcher killed: the next monitor starts a new one" watcher_new "$wpid"
+check "... the monitor said so" grep -q 'the watcher (pid [0-9]*) is gone' <(since "$mark")
+check "... nothing was released" test -z "$(since "$mark" | grep 'releasing this node')"
+check "... both attributes are still 1" both_set
+wpid=$(watcher_pid)
+check "... nfs-mon has no failed action" no_failures
+
+# ---- reload: a new watcher, no release --------------------------------
+mark=$(log_lines)
+pcs_in resource update nfs-mon probe_ms=600
+wait_for 20 "a reloadable parameter changed: reload-agent replaces the watcher" watcher_new "$wpid"
+check "... nfs-mon was reloaded, not restarted" \
+    test -z "$(since "$mark" | grep -E 'Initiating (stop|start) operation nfs-mon')"
+holds 3 "... both attributes stay 1" both_set
+check "... nothing was released" test -z "$(since "$mark" | grep 'releasing this node')"
+wpid=$(watcher_pid)
+
+# ---- a removed state file ends a watcher (one started by hand) ---------
+rsc=$work/rsctmp
+mkdir -p "$rsc"
+in_cluster env -i PATH="$PATH" "${mon_env[@]}" HA_RSCTMP="$rsc" OCF_RESOURCE_INSTANCE=wt \
+    OCF_RESKEY_CRM_meta_interval=0 OCF_RESKEY_grace_active=wt-grace \
+    OCF_RESKEY_ganesha_active=wt-active OCF_RESKEY_published=wt-published \
+    "$AGENT_DIR/ganesha_mon" start >"$work/wt.out" 2>&1
+check "an instance started by hand publishes its own attributes" attr_is wt-active 1
+hand=$(pgrep -f "^ganesha_mon watch" | grep -vx "$wpid" | head -1)
+check "... with its own watcher" test -n "$hand"
+rm -f "$rsc/ganesha_mon-wt"
+gone() { [[ ! -d /proc/$1 ]]; }
+wait_for 5 "... which exits once its state file is removed" gone "$hand"
+check "... leaving the cluster's watcher alone" watcher_is "$wpid"
+in_cluster crm_attribute -N "$node" -n wt-grace -l reboot -D >/dev/null 2>&1
+in_cluster crm_attribute -N "$node" -n wt-active -l reboot -D >/dev/null 2>&1
+in_cluster crm_attribute -N "$node" -n wt-published -l forever -D >/dev/null 2>&1
+
+# ---- stop ends the watcher -------------------------------------------------
+pcs_in resource disable nfs-mon-clone
+wait_for 30 "disabling nfs-mon deletes ganesha-active" attr_is ganesha-active absent
+wait_for 10 "... and no watcher is left" no_watcher
+check "no failed action in the whole run" no_failures
+
+done_testing
