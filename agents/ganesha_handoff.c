@@ -96,7 +96,7 @@ static const struct ocf_action handoff_actions[] = {
     /* name           handler          timeout interval depth */
     {"start",         handoff_start,   20,     0,       -1},
     {"stop",          handoff_stop,    20,     0,       -1},
-    {"monitor",       handoff_monitor, 20,     10,      0},
+    {"monitor",       handoff_monitor, 20,     30,      0},
     {"validate-all",  NULL,            20,     0,       -1},
     {"meta-data",     NULL,            20,     0,       -1},
     {.name = NULL},

@@ -97,7 +97,7 @@ static const struct ocf_action nfsd_actions[] = {
     /* name           handler       timeout interval depth */
     {"start",         nfsd_start,   60,     0,       -1},
     {"stop",          nfsd_stop,    20,     0,       -1},
-    {"monitor",       nfsd_monitor, 20,     10,      0},
+    {"monitor",       nfsd_monitor, 20,     60,      0},
     {"validate-all",  NULL,         20,     0,       -1},
     {"meta-data",     NULL,         20,     0,       -1},
     {.name = NULL},

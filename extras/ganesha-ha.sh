@@ -64,7 +64,9 @@
 #    address can move to, so blocking its port while the address comes up
 #    protects nothing; it delayed the clients and put two more shell
 #    operations in series on every failover (README, Performance).
-#  * nfs-mon monitors every 500ms (upstream: 10s); HA_MON_INTERVAL.
+#  * nfs-mon monitors every 20s (upstream: 10s): its resident watcher
+#    detects (ganesha_mon watcher=true); the monitor checks the watcher.
+#    HA_MON_INTERVAL.
 #  * add/delete/teardown/refresh-config act on the configured nodes, not on
 #    the nodes online right now. add runs "pcs cluster node add" only for a
 #    node that is not a member yet; delete runs "pcs cluster node remove"
@@ -126,7 +128,7 @@ PROG=ganesha-ha.sh
 readonly CONF_NAME=ganesha-ha.conf
 readonly DEFAULT_VOL_MNT=/run/gluster/shared_storage
 readonly DEFAULT_STATE_DIR=/var/lib/nfs
-readonly DEFAULT_MON_INTERVAL=500ms
+readonly DEFAULT_MON_INTERVAL=20s
 readonly DEFAULT_CHECK_LEVEL=10
 readonly DEFAULT_VIP_AGENT=IPaddr2
 readonly SECRET_PEM=/var/lib/glusterd/nfs/secret.pem

@@ -63,7 +63,7 @@ EOF
 printf 'HA_CHECK_LEVEL=10\r\n' >>"$C/ganesha-ha.conf"
 out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
-    $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=500ms'* &&
+    $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=20s'* &&
     $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* && $out == *'HA_NFS_BLOCK=no'* ]]
 ok $? "defaults applied; CRLF line accepted"
 

@@ -55,9 +55,9 @@ ok $? "notify=true is on the nfs-grace clone, not on the primitive"
 [[ $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='ha_vol_mnt']/@value)") == /run/gluster/shared_storage &&
     $(q "string(//primitive[@id='nfs_setup']/instance_attributes/nvpair[@name='state_dir']/@value)") == /var/lib/ganesha-sandbox/nfs ]]
 ok $? "nfs_setup: ha_vol_mnt and state_dir"
-[[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 500ms &&
+[[ $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']/@interval)") == 20s &&
     $(q "string(//primitive[@id='nfs-mon']/operations/op[@name='monitor']//nvpair[@name='OCF_CHECK_LEVEL']/@value)") == 10 ]]
-ok $? "nfs-mon: monitor interval 500ms with OCF_CHECK_LEVEL=10"
+ok $? "nfs-mon: monitor interval 20s with OCF_CHECK_LEVEL=10"
 [[ $(q "string(//rsc_location[@rsc='nfs-grace-clone']/rule[@score='-INFINITY' and @boolean-op='and' and expression[@attribute='ganesha-published' and @operation='ne' and @value='1']]/expression[@attribute='grace-active' and @operation='ne' and @value='1']/@id)") != "" ]]
 ok $? "nfs-grace-clone rule: -INFINITY if grace-active ne 1 and ganesha-published ne 1"
 [[ $(q "count(//rsc_location[substring(@rsc, string-length(@rsc)-5)='-group']/rule[@score='-INFINITY' and @boolean-op='and' and expression[@attribute='ganesha-published' and @operation='ne' and @value='1']]/expression[@attribute='ganesha-active' and @operation='ne' and @value='1'])") == 3 ]]

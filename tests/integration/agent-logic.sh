@@ -317,9 +317,9 @@ check "... as soon as it is set ($t ms)" test "$t" -ge 900 -a "$t" -lt 6000
 grace monitor PATH=$no_programs
 expect_rc 0 "a steady grace monitor runs no program"
 attr node1 grace-active -D
-sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
+sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 70))/" "$HA_RSCTMP/ganesha_grace-grace"
 grace monitor
-expect_rc 0 "after 30 s the monitor re-reads grace-active; just gone, it leaves the stop to the location rule"
+expect_rc 0 "after 60 s the monitor re-reads grace-active; just gone, it leaves the stop to the location rule"
 grep -q '^grace_active_missing=' "$HA_RSCTMP/ganesha_grace-grace"
 check "... and records since when it is missing" test $? -eq 0
 sed -i "s/^grace_active_missing=.*/grace_active_missing=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
@@ -334,15 +334,15 @@ mkdir -p "$work/unreachable"
 printf '#!/bin/sh\necho "Could not connect to the CIB" >&2\nexit 102\n' \
     >"$work/unreachable/crm_attribute"
 chmod +x "$work/unreachable/crm_attribute"
-seen_ago 40
+seen_ago 70
 grace monitor PATH="$work/unreachable:$PATH"
-expect_rc 0 "a failed re-read 40 s after the last confirmation keeps running (no spurious recovery)"
-seen_ago 100
+expect_rc 0 "a failed re-read 70 s after the last confirmation keeps running (no spurious recovery)"
+seen_ago 200
 grace monitor PATH="$work/unreachable:$PATH"
 if ((rc == 1 && reasons == 1)); then
-    ok "a failed re-read 100 s after the last confirmation fails the monitor with one reason"
+    ok "a failed re-read 200 s after the last confirmation fails the monitor with one reason"
 else
-    not_ok "a failed re-read 100 s after the last confirmation fails the monitor with one reason" \
+    not_ok "a failed re-read 200 s after the last confirmation fails the monitor with one reason" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
 grace stop
