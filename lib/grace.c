@@ -82,13 +82,22 @@ static struct {
 #undef LIBDBUS_MEMBER
 } libdbus;
 
-/* Open libdbus and find its functions, once; -EIO if it cannot be. */
+/*
+ * Open libdbus and find its functions, once; -EIO if it cannot be. Safe
+ * from several threads (a resident process may call from more than one).
+ */
 static int libdbus_load(char **ret_reason)
 {
+    static GMutex lock;
     void *handle;
     const char *missing = NULL;
 
+    if (g_atomic_pointer_get(&libdbus.handle) != NULL) {
+        return 0;
+    }
+    g_mutex_lock(&lock);
     if (libdbus.handle != NULL) {
+        g_mutex_unlock(&lock);
         return 0;
     }
     handle = dlopen(LIBDBUS_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -98,6 +107,7 @@ static int libdbus_load(char **ret_reason)
         set_reason(ret_reason,
                    g_strdup_printf("cannot load %s: %s", LIBDBUS_SONAME,
                                    why != NULL ? why : "unknown"));
+        g_mutex_unlock(&lock);
         return -EIO;
     }
 #define LIBDBUS_FIND(name)                                                     \
@@ -111,9 +121,12 @@ static int libdbus_load(char **ret_reason)
         set_reason(ret_reason,
                    g_strdup_printf("%s has no %s", LIBDBUS_SONAME, missing));
         dlclose(handle);
+        g_mutex_unlock(&lock);
         return -EIO;
     }
-    libdbus.handle = handle;
+    /* published last: a thread that sees it sees every pointer */
+    g_atomic_pointer_set(&libdbus.handle, handle);
+    g_mutex_unlock(&lock);
     return 0;
 }
 
