@@ -8,6 +8,7 @@
 
 #include "grace.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -32,6 +33,136 @@ static void set_reason(char **ret_reason, char *reason)
         g_free(reason);
     }
 }
+
+/*
+ * libdbus is opened at the first D-Bus call, not linked: loading it (and
+ * libsystemd with its compression and crypto libraries behind it) at every
+ * exec cost more than a steady monitor's whole work, and only some actions
+ * talk to ganesha (doc/benchmarks.md, "Per-exec cost"). Each function is
+ * declared with libdbus's own prototype (dbus/dbus.h), so calls are checked
+ * as before; the macros below send each call through the loaded pointer.
+ */
+#define LIBDBUS_SONAME "libdbus-1.so.3"
+#define LIBDBUS_FUNCTIONS(X)                                                   \
+    X(dbus_bus_set_unique_name)                                                \
+    X(dbus_connection_close)                                                   \
+    X(dbus_connection_dispatch)                                                \
+    X(dbus_connection_get_is_connected)                                        \
+    X(dbus_connection_open_private)                                            \
+    X(dbus_connection_send_with_reply)                                         \
+    X(dbus_connection_set_exit_on_disconnect)                                  \
+    X(dbus_connection_set_watch_functions)                                     \
+    X(dbus_connection_unref)                                                   \
+    X(dbus_error_free)                                                         \
+    X(dbus_error_init)                                                         \
+    X(dbus_message_append_args)                                                \
+    X(dbus_message_get_args)                                                   \
+    X(dbus_message_get_signature)                                              \
+    X(dbus_message_iter_get_arg_type)                                          \
+    X(dbus_message_iter_get_basic)                                             \
+    X(dbus_message_iter_init)                                                  \
+    X(dbus_message_iter_next)                                                  \
+    X(dbus_message_new_method_call)                                            \
+    X(dbus_message_unref)                                                      \
+    X(dbus_pending_call_cancel)                                                \
+    X(dbus_pending_call_get_completed)                                         \
+    X(dbus_pending_call_steal_reply)                                           \
+    X(dbus_pending_call_unref)                                                 \
+    X(dbus_set_error_const)                                                    \
+    X(dbus_set_error_from_message)                                             \
+    X(dbus_watch_get_enabled)                                                  \
+    X(dbus_watch_get_flags)                                                    \
+    X(dbus_watch_get_unix_fd)                                                  \
+    X(dbus_watch_handle)
+
+static struct {
+    void *handle;
+#define LIBDBUS_MEMBER(name) __typeof__(name) *name;
+    LIBDBUS_FUNCTIONS(LIBDBUS_MEMBER)
+#undef LIBDBUS_MEMBER
+} libdbus;
+
+/*
+ * Open libdbus and find its functions, once; -EIO if it cannot be. Safe
+ * from several threads (a resident process may call from more than one).
+ */
+static int libdbus_load(char **ret_reason)
+{
+    static GMutex lock;
+    void *handle;
+    const char *missing = NULL;
+
+    if (g_atomic_pointer_get(&libdbus.handle) != NULL) {
+        return 0;
+    }
+    g_mutex_lock(&lock);
+    if (libdbus.handle != NULL) {
+        g_mutex_unlock(&lock);
+        return 0;
+    }
+    handle = dlopen(LIBDBUS_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        const char *why = dlerror();
+
+        set_reason(ret_reason,
+                   g_strdup_printf("cannot load %s: %s", LIBDBUS_SONAME,
+                                   why != NULL ? why : "unknown"));
+        g_mutex_unlock(&lock);
+        return -EIO;
+    }
+#define LIBDBUS_FIND(name)                                                     \
+    if ((libdbus.name = (__typeof__(name) *)dlsym(handle, #name)) == NULL &&   \
+        missing == NULL) {                                                     \
+        missing = #name;                                                       \
+    }
+    LIBDBUS_FUNCTIONS(LIBDBUS_FIND)
+#undef LIBDBUS_FIND
+    if (missing != NULL) {
+        set_reason(ret_reason,
+                   g_strdup_printf("%s has no %s", LIBDBUS_SONAME, missing));
+        dlclose(handle);
+        g_mutex_unlock(&lock);
+        return -EIO;
+    }
+    /* published last: a thread that sees it sees every pointer */
+    g_atomic_pointer_set(&libdbus.handle, handle);
+    g_mutex_unlock(&lock);
+    return 0;
+}
+
+#define dbus_bus_set_unique_name libdbus.dbus_bus_set_unique_name
+#define dbus_connection_close libdbus.dbus_connection_close
+#define dbus_connection_dispatch libdbus.dbus_connection_dispatch
+#define dbus_connection_get_is_connected                                       \
+    libdbus.dbus_connection_get_is_connected
+#define dbus_connection_open_private libdbus.dbus_connection_open_private
+#define dbus_connection_send_with_reply libdbus.dbus_connection_send_with_reply
+#define dbus_connection_set_exit_on_disconnect                                 \
+    libdbus.dbus_connection_set_exit_on_disconnect
+#define dbus_connection_set_watch_functions                                    \
+    libdbus.dbus_connection_set_watch_functions
+#define dbus_connection_unref libdbus.dbus_connection_unref
+#define dbus_error_free libdbus.dbus_error_free
+#define dbus_error_init libdbus.dbus_error_init
+#define dbus_message_append_args libdbus.dbus_message_append_args
+#define dbus_message_get_args libdbus.dbus_message_get_args
+#define dbus_message_get_signature libdbus.dbus_message_get_signature
+#define dbus_message_iter_get_arg_type libdbus.dbus_message_iter_get_arg_type
+#define dbus_message_iter_get_basic libdbus.dbus_message_iter_get_basic
+#define dbus_message_iter_init libdbus.dbus_message_iter_init
+#define dbus_message_iter_next libdbus.dbus_message_iter_next
+#define dbus_message_new_method_call libdbus.dbus_message_new_method_call
+#define dbus_message_unref libdbus.dbus_message_unref
+#define dbus_pending_call_cancel libdbus.dbus_pending_call_cancel
+#define dbus_pending_call_get_completed libdbus.dbus_pending_call_get_completed
+#define dbus_pending_call_steal_reply libdbus.dbus_pending_call_steal_reply
+#define dbus_pending_call_unref libdbus.dbus_pending_call_unref
+#define dbus_set_error_const libdbus.dbus_set_error_const
+#define dbus_set_error_from_message libdbus.dbus_set_error_from_message
+#define dbus_watch_get_enabled libdbus.dbus_watch_get_enabled
+#define dbus_watch_get_flags libdbus.dbus_watch_get_flags
+#define dbus_watch_get_unix_fd libdbus.dbus_watch_get_unix_fd
+#define dbus_watch_handle libdbus.dbus_watch_handle
 
 /* Milliseconds for one blocking libdbus call, or 0 if the deadline passed. */
 static int call_timeout_ms(int64_t deadline)
@@ -395,6 +526,10 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
     DBusError error;
     int rc;
 
+    rc = libdbus_load(ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
     rc = bus_connect(deadline, &set, &conn, ret_reason);
     if (rc < 0) {
         return rc;
@@ -476,6 +611,9 @@ int grace_start_reply_parse(struct DBusMessage *reply, const char *arg,
     dbus_bool_t status = FALSE;
     const char *message = "";
 
+    if (libdbus_load(ret_reason) < 0) {
+        return -EPROTO;
+    }
     if (!dbus_message_iter_init(reply, &iter) ||
         read_status(&iter, &status, &message) < 0) {
         set_reason(ret_reason,
@@ -520,6 +658,9 @@ int grace_get_reply_parse(struct DBusMessage *reply, bool *ret_in_grace,
     dbus_bool_t status = TRUE;
     const char *message = "";
 
+    if (libdbus_load(ret_reason) < 0) {
+        return -EPROTO;
+    }
     /* 4.3 replies (b isgrace, b status, s message); older ones (b). */
     if (!dbus_message_iter_init(reply, &iter) ||
         dbus_message_iter_get_arg_type(&iter) != DBUS_TYPE_BOOLEAN) {

@@ -1,7 +1,14 @@
 /*
- * log: one libqb logging set-up per agent run, with the ocf-shellfuncs
+ * log: one logging set-up per agent run, with the ocf-shellfuncs
  * conventions: syslog facility HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG,
  * HA_debug, the "<agent>(<instance>)[pid]" tag, stderr as the fallback.
+ *
+ * Written directly to syslog(3) and file descriptors: an agent runs for a
+ * few milliseconds, every second, and loading a logging library (libqb, and
+ * libsystemd with its compression and crypto libraries behind it) cost more
+ * than the agent's own work (doc/benchmarks.md, "Per-exec cost"). What goes
+ * to syslog is what libqb sent ("<priority>: <message>", ident
+ * "agent(instance)", LOG_PID).
  */
 #include "config.h"
 
@@ -10,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,23 +27,26 @@
 
 /* Longest agent or instance name kept in the tag. */
 #define TAG_PART_MAX 64
-/* Longest message kept (libqb's absolute maximum). */
-#define LINE_MAX_LEN QB_LOG_ABSOLUTE_MAX_LEN
+/* Longest message kept (what libqb kept). */
+#define LINE_MAX_LEN 4096
 
-/* A custom target: an fd we write whole lines to. */
+/* A file target: an fd we write whole lines to. */
 struct sink {
     int fd;
     bool is_stderr;
     bool with_date;
+    int prio; /* the least important priority written */
 };
 
 static struct {
     bool initialized;
+    bool use_syslog;
+    int syslog_prio;                 /* the least important one sent */
+    int max_prio;                    /* the least important one of any target */
     char tag[2 * TAG_PART_MAX + 32]; /* agent(instance)[pid] */
     char name[2 * TAG_PART_MAX + 8]; /* agent(instance): the syslog ident */
     struct sink sinks[3];
-    int targets[3];
-    int n_targets;
+    int n_sinks;
 } log_state;
 
 /* Copy \p src into \p dst (size \p n) keeping printable ASCII only. */
@@ -49,6 +60,42 @@ static void copy_clean(char *dst, size_t n, const char *src, size_t max)
         dst[i++] = (c > 0x20 && c < 0x7f) ? (char)c : '_';
     }
     dst[i] = '\0';
+}
+
+/* Syslog's priority names, as libqb's "%p" wrote them. */
+static const char *syslog_prio_name(int prio)
+{
+    static const char *const names[] = {"emerg",   "alert",  "crit", "error",
+                                        "warning", "notice", "info", "debug"};
+
+    return prio >= 0 && prio <= LOG_DEBUG ? names[prio] : "debug";
+}
+
+/* Facility names HA_LOGFACILITY may give (exactly libqb's list). */
+static int facility_from_name(const char *name)
+{
+    static const struct {
+        const char *name;
+        int facility;
+    } map[] = {
+        {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV},
+        {"cron", LOG_CRON},     {"daemon", LOG_DAEMON},
+        {"ftp", LOG_FTP},       {"kern", LOG_KERN},
+        {"lpr", LOG_LPR},       {"mail", LOG_MAIL},
+        {"news", LOG_NEWS},     {"syslog", LOG_SYSLOG},
+        {"user", LOG_USER},     {"uucp", LOG_UUCP},
+        {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},
+        {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+        {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+        {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+    };
+
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strcmp(name, map[i].name) == 0) {
+            return map[i].facility;
+        }
+    }
+    return -1;
 }
 
 static const char *prio_name(int prio)
@@ -92,31 +139,23 @@ static void write_all(int fd, const char *buf, size_t len)
  * included) become spaces, so a message can never start a line of its own
  * (such as a forged "ocf-exit-reason:" line on stderr).
  */
-static void sink_log(int32_t t, struct qb_log_callsite *cs,
-                     struct timespec *timestamp, const char *msg)
+static void sink_write(const struct sink *sink, int prio, const char *msg)
 {
-    struct sink *sink = qb_log_target_user_data_get(t);
     char line[LINE_MAX_LEN + sizeof(log_state.tag) + 64];
     char date[32] = "";
     size_t len;
     int n;
 
-    if (sink == NULL || msg == NULL) {
-        return;
-    }
-    if (sink->is_stderr && (cs->tags & LOG_TAG_NO_STDERR) != 0) {
-        return;
-    }
     if (sink->with_date) {
         struct tm tm;
-        time_t now = timestamp != NULL ? timestamp->tv_sec : time(NULL);
+        time_t now = time(NULL);
 
         if (localtime_r(&now, &tm) != NULL) {
             strftime(date, sizeof(date), "%b %d %T ", &tm);
         }
     }
     n = snprintf(line, sizeof(line), "%s:\t%s%s: ", log_state.tag, date,
-                 prio_name(cs->priority));
+                 prio_name(prio));
     if (n < 0) {
         return;
     }
@@ -130,39 +169,53 @@ static void sink_log(int32_t t, struct qb_log_callsite *cs,
     write_all(sink->fd, line, len);
 }
 
-static void sink_close(int32_t t)
-{
-    struct sink *sink = qb_log_target_user_data_get(t);
-
-    if (sink != NULL && !sink->is_stderr && sink->fd >= 0) {
-        close(sink->fd);
-        sink->fd = -1;
-    }
-}
-
-/* Add a custom target writing to \p fd at up to \p prio. */
-static int add_sink(int fd, bool is_stderr, uint8_t prio)
+/* Add a file target writing to \p fd at up to \p prio. */
+static int add_sink(int fd, bool is_stderr, int prio)
 {
     struct sink *sink;
-    int t;
 
-    if (log_state.n_targets >=
+    if (log_state.n_sinks >=
         (int)(sizeof(log_state.sinks) / sizeof(log_state.sinks[0]))) {
         return -ENOSPC;
     }
-    sink = &log_state.sinks[log_state.n_targets];
+    sink = &log_state.sinks[log_state.n_sinks++];
     sink->fd = fd;
     sink->is_stderr = is_stderr;
     sink->with_date = !is_stderr;
-    t = qb_log_custom_open(sink_log, sink_close, NULL, sink);
-    if (t < 0) {
-        return t;
+    sink->prio = prio;
+    if (prio > log_state.max_prio) {
+        log_state.max_prio = prio;
     }
-    qb_log_ctl(t, QB_LOG_CONF_MAX_LINE_LEN, LINE_MAX_LEN);
-    qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", prio);
-    qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
-    log_state.targets[log_state.n_targets++] = t;
     return 0;
+}
+
+void log_msg(int prio, unsigned tags, const char *fmt, ...)
+{
+    char msg[LINE_MAX_LEN];
+    int saved_errno = errno;
+    va_list ap;
+
+    if (!log_state.initialized || prio > log_state.max_prio) {
+        return;
+    }
+    va_start(ap, fmt);
+    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0) {
+        msg[0] = '\0';
+    }
+    va_end(ap);
+    if (log_state.use_syslog && prio <= log_state.syslog_prio) {
+        syslog(prio, "%s: %s", syslog_prio_name(prio), msg);
+    }
+    for (int i = 0; i < log_state.n_sinks; i++) {
+        const struct sink *sink = &log_state.sinks[i];
+
+        if (prio > sink->prio ||
+            (sink->is_stderr && (tags & LOG_TAG_NO_STDERR) != 0)) {
+            continue;
+        }
+        sink_write(sink, prio, msg);
+    }
+    errno = saved_errno;
 }
 
 static int open_append(const char *path)
@@ -196,10 +249,10 @@ static bool debug_wanted(void)
  * GLib's own warnings (g_warning, g_return_if_fail) go through our targets
  * too: on stderr its default handler would print multi-line text unfiltered.
  */
-static void glib_to_qb(const gchar *domain, GLogLevelFlags level,
-                       const gchar *message, gpointer user_data)
+static void glib_to_log(const gchar *domain, GLogLevelFlags level,
+                        const gchar *message, gpointer user_data)
 {
-    uint8_t prio;
+    int prio;
 
     if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)) {
         prio = LOG_ERR;
@@ -210,10 +263,8 @@ static void glib_to_qb(const gchar *domain, GLogLevelFlags level,
     } else {
         prio = LOG_DEBUG;
     }
-    qb_log_from_external_source(__func__, __FILE__, "%s%s%s", prio, __LINE__, 0,
-                                domain != NULL ? domain : "",
-                                domain != NULL ? ": " : "",
-                                message != NULL ? message : "");
+    log_msg(prio, 0, "%s%s%s", domain != NULL ? domain : "",
+            domain != NULL ? ": " : "", message != NULL ? message : "");
 }
 
 void log_init(const char *agent, const char *instance)
@@ -222,7 +273,7 @@ void log_init(const char *agent, const char *instance)
     const char *logfile = getenv("HA_LOGFILE");
     const char *debuglog = getenv("HA_DEBUGLOG");
     bool debug = debug_wanted();
-    uint8_t prio = debug ? LOG_DEBUG : LOG_INFO;
+    int prio = debug ? LOG_DEBUG : LOG_INFO;
     int facility = LOG_DAEMON;
     bool use_syslog = true;
     bool bad_facility = false;
@@ -250,7 +301,7 @@ void log_init(const char *agent, const char *instance)
         if (strcmp(facility_name, "none") == 0) {
             use_syslog = false;
         } else {
-            int f = qb_log_facility2int(facility_name);
+            int f = facility_from_name(facility_name);
 
             if (f < 0) {
                 bad_facility = true;
@@ -260,17 +311,13 @@ void log_init(const char *agent, const char *instance)
         }
     }
 
-    /* The syslog ident is "agent(instance)"; LOG_PID adds "[pid]". */
-    qb_log_init(log_state.name, facility, prio);
-    qb_log_ctl(QB_LOG_BLACKBOX, QB_LOG_CONF_ENABLED, QB_FALSE);
-    qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    log_state.use_syslog = use_syslog;
+    log_state.syslog_prio = prio;
+    log_state.max_prio = use_syslog ? prio : -1;
+    log_state.n_sinks = 0;
     if (use_syslog) {
-        qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_MAX_LINE_LEN, LINE_MAX_LEN);
-        qb_log_format_set(QB_LOG_SYSLOG, "%p: %b");
-        qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
-                          "*", prio);
-    } else {
-        qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+        /* The ident is "agent(instance)"; LOG_PID adds "[pid]". */
+        openlog(log_state.name, LOG_PID, facility);
     }
 
     if (env_is_set("HA_LOGFILE")) {
@@ -297,7 +344,7 @@ void log_init(const char *agent, const char *instance)
     if (isatty(STDERR_FILENO) || (!use_syslog && !have_file)) {
         add_sink(STDERR_FILENO, true, prio);
     }
-    g_log_set_default_handler(glib_to_qb, NULL);
+    g_log_set_default_handler(glib_to_log, NULL);
     log_state.initialized = true;
 
     if (bad_facility) {
@@ -315,16 +362,21 @@ void log_init(const char *agent, const char *instance)
 
 void log_fini(void)
 {
-    int t;
-
     if (!log_state.initialized) {
         return;
     }
-    for (t = 0; t < log_state.n_targets; t++) {
-        qb_log_custom_close(log_state.targets[t]);
+    for (int i = 0; i < log_state.n_sinks; i++) {
+        struct sink *sink = &log_state.sinks[i];
+
+        if (!sink->is_stderr && sink->fd >= 0) {
+            close(sink->fd);
+            sink->fd = -1;
+        }
     }
-    log_state.n_targets = 0;
+    log_state.n_sinks = 0;
     g_log_set_default_handler(g_log_default_handler, NULL);
-    qb_log_fini();
+    if (log_state.use_syslog) {
+        closelog();
+    }
     log_state.initialized = false;
 }

@@ -1,11 +1,10 @@
 /*
- * log: agent logging through libqb, following the ocf-shellfuncs conventions
+ * log: agent logging following the ocf-shellfuncs conventions
  * (HA_LOGFACILITY, HA_LOGFILE, HA_DEBUGLOG, HA_debug, the <agent>(<instance>)[pid] tag).
  */
 #ifndef GOCF_LOG_H
 #define GOCF_LOG_H
 
-#include <qb/qblog.h>
 #include <syslog.h>
 
 /*!
@@ -22,20 +21,29 @@
 void log_init(const char *agent, const char *instance);
 
 /*!
- * qb_log tag bit for a message that must not be copied to stderr: the exit
+ * log_msg() tag bit for a message that must not be copied to stderr: the exit
  * reason, which ocf_exit_reason() has already written there in its own form.
- * Pass it as the tags of qb_log_from_external_source() or qb_logt().
  */
 #define LOG_TAG_NO_STDERR (1U << 0)
 
 /*! \brief Flush and close the log targets. */
 void log_fini(void);
 
-#define log_crit(fmt, ...)   qb_log(LOG_CRIT, fmt, ##__VA_ARGS__)
-#define log_err(fmt, ...)    qb_log(LOG_ERR, fmt, ##__VA_ARGS__)
-#define log_warn(fmt, ...)   qb_log(LOG_WARNING, fmt, ##__VA_ARGS__)
-#define log_notice(fmt, ...) qb_log(LOG_NOTICE, fmt, ##__VA_ARGS__)
-#define log_info(fmt, ...)   qb_log(LOG_INFO, fmt, ##__VA_ARGS__)
-#define log_debug(fmt, ...)  qb_log(LOG_DEBUG, fmt, ##__VA_ARGS__)
+/*!
+ * \brief Log one message at syslog priority \p prio to every target set up
+ *        by log_init() that takes it (nothing before log_init()).
+ *
+ * errno is left as it was.
+ * \param[in] tags  0, or LOG_TAG_NO_STDERR
+ */
+void log_msg(int prio, unsigned tags, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define log_crit(fmt, ...)   log_msg(LOG_CRIT, 0, fmt, ##__VA_ARGS__)
+#define log_err(fmt, ...)    log_msg(LOG_ERR, 0, fmt, ##__VA_ARGS__)
+#define log_warn(fmt, ...)   log_msg(LOG_WARNING, 0, fmt, ##__VA_ARGS__)
+#define log_notice(fmt, ...) log_msg(LOG_NOTICE, 0, fmt, ##__VA_ARGS__)
+#define log_info(fmt, ...)   log_msg(LOG_INFO, 0, fmt, ##__VA_ARGS__)
+#define log_debug(fmt, ...)  log_msg(LOG_DEBUG, 0, fmt, ##__VA_ARGS__)
 
 #endif

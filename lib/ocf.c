@@ -258,8 +258,7 @@ void ocf_exit_reason(const char *fmt, ...)
         prefix = EXIT_REASON_PREFIX_DEFAULT;
     }
 
-    qb_log_from_external_source(__func__, __FILE__, "%s", LOG_ERR, __LINE__,
-                                LOG_TAG_NO_STDERR, valid);
+    log_msg(LOG_ERR, LOG_TAG_NO_STDERR, "%s", valid);
     line = g_strdup_printf("%s%s\n", prefix, valid);
     fflush(stderr);
     len = strlen(line);
