@@ -1,8 +1,13 @@
 /*
- * watchipc: libqb IPC between a ganesha_mon monitor and its watcher. The
- * server side runs libqb's connections on GLib's main loop (a small adapter
- * for qb_ipcs_poll_handlers); the client side connects asynchronously so
- * that a watcher that accepts but never answers cannot hang a monitor.
+ * watchipc: one question and one answer between a ganesha_mon monitor and
+ * its watcher, over a SOCK_SEQPACKET socket in the abstract namespace (so
+ * per network namespace: one per sandbox node, as one per real node).
+ *
+ * Not libqb IPC: a libqb client loads libqb and, through it, libsystemd with
+ * libgcrypt, liblzma, libzstd, liblz4 and libcap into every monitor, which
+ * tripled what a steady monitor costs (doc/benchmarks.md, "Per-exec cost").
+ * A connection carries one fixed-size request and one fixed-size answer; the
+ * peer's credentials come from the kernel (SO_PEERCRED).
  */
 #include "config.h"
 
@@ -10,197 +15,137 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
 #include <glib.h>
-#include <qb/qbipcc.h>
-#include <qb/qbipcs.h>
 
 #include "deadline.h"
 #include "log.h"
 
-#define WATCHIPC_MSG_QUERY (QB_IPC_MSG_USER_START + 1)
-#define WATCHIPC_MAX_MSG 8192
+#define WATCHIPC_MAGIC 0x676f6366u /* "gocf" */
+#define WATCHIPC_VERSION 1
 
 struct watchipc_request {
-    struct qb_ipc_request_header hdr;
+    uint32_t magic;
+    uint32_t version;
     int32_t check_level;
 };
 
 struct watchipc_response {
-    struct qb_ipc_response_header hdr;
+    uint32_t magic;
+    uint32_t version;
     struct watchipc_status status;
 };
 
 char *watchipc_name(const char *state_key)
 {
-    return g_strdup_printf("gocf-%s", state_key);
+    return g_strdup_printf("gocf/%s", state_key);
 }
 
-/* ---- the server: libqb's poll handlers on GLib ------------------------- */
+/* The abstract address of \p name (a leading NUL, no terminating one). */
+static int make_addr(const char *name, struct sockaddr_un *addr,
+                     socklen_t *ret_len)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len + 1 > sizeof(addr->sun_path)) {
+        return -ENAMETOOLONG;
+    }
+    memset(addr, 0, sizeof(*addr));
+    addr->sun_family = AF_UNIX;
+    memcpy(addr->sun_path + 1, name, len);
+    *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+    return 0;
+}
+
+/* ---- the server: one answer per connection, on GLib's main loop -------- */
 
 struct watchipc_server {
-    qb_ipcs_service_t *service;
+    int fd;
+    guint source;
     watchipc_query_fn fn;
     void *data;
 };
 
-/* One fd libqb asked to be polled. */
-struct fd_watch {
-    int32_t fd;
-    guint source;
-    qb_ipcs_dispatch_fn_t fn;
-    void *data;
-};
-
-/* fd -> struct fd_watch; the main loop is single-threaded */
-static GHashTable *fd_watches;
-
-static gboolean fd_ready(gint fd, GIOCondition condition, gpointer user_data)
+/* Answer one connection without ever blocking the loop for long. */
+static void serve_one(struct watchipc_server *server, int conn)
 {
-    struct fd_watch *w = user_data;
-    int32_t rc = w->fn(fd, (int32_t)condition, w->data);
+    struct watchipc_request req = {0};
+    struct watchipc_response resp = {.magic = WATCHIPC_MAGIC,
+                                     .version = WATCHIPC_VERSION};
+    struct pollfd pfd = {.fd = conn, .events = POLLIN};
+    struct ucred cred = {0};
+    socklen_t cred_len = sizeof(cred);
+    ssize_t n;
 
-    if (g_hash_table_lookup(fd_watches, GINT_TO_POINTER(fd)) != w) {
-        /* fn deleted or replaced this watch (w is freed): source removed */
-        return G_SOURCE_REMOVE;
+    if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) < 0 ||
+        (cred.uid != 0 && cred.uid != geteuid())) {
+        log_warn("watcher: refused a query from uid %ld", (long)cred.uid);
+        return;
     }
-    if (rc < 0) {
-        w->source = 0; /* removed by returning G_SOURCE_REMOVE */
-        g_hash_table_remove(fd_watches, GINT_TO_POINTER(fd));
-        return G_SOURCE_REMOVE;
+    /* a client sends its request right after connecting */
+    if (poll(&pfd, 1, 1000) <= 0) {
+        return;
+    }
+    n = recv(conn, &req, sizeof(req), MSG_DONTWAIT);
+    if (n != (ssize_t)sizeof(req) || req.magic != WATCHIPC_MAGIC ||
+        req.version != WATCHIPC_VERSION) {
+        log_debug("watcher: ignored a malformed query");
+        return;
+    }
+    server->fn(req.check_level, &resp.status, server->data);
+    if (send(conn, &resp, sizeof(resp), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        log_debug("watcher: cannot answer a query: %s", g_strerror(errno));
+    }
+}
+
+static gboolean server_ready(gint fd, GIOCondition cond, gpointer data)
+{
+    (void)cond;
+    for (;;) {
+        int conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+        if (conn < 0) {
+            break; /* EAGAIN: all served */
+        }
+        serve_one(data, conn);
+        close(conn);
     }
     return G_SOURCE_CONTINUE;
 }
 
-static void fd_watch_free(gpointer p)
-{
-    struct fd_watch *w = p;
-
-    if (w->source != 0) {
-        g_source_remove(w->source);
-    }
-    g_free(w);
-}
-
-static int32_t poll_add(enum qb_loop_priority p, int32_t fd, int32_t events,
-                        void *data, qb_ipcs_dispatch_fn_t fn)
-{
-    struct fd_watch *w = g_new0(struct fd_watch, 1);
-
-    (void)p;
-    if (fd_watches == NULL) {
-        fd_watches = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                           fd_watch_free);
-    }
-    w->fd = fd;
-    w->fn = fn;
-    w->data = data;
-    w->source = g_unix_fd_add(fd, (GIOCondition)events, fd_ready, w);
-    /* replaces (and so removes) an earlier watch of the same fd */
-    g_hash_table_replace(fd_watches, GINT_TO_POINTER(fd), w);
-    return 0;
-}
-
-static int32_t poll_del(int32_t fd)
-{
-    if (fd_watches != NULL) {
-        g_hash_table_remove(fd_watches, GINT_TO_POINTER(fd));
-    }
-    return 0;
-}
-
-struct job {
-    qb_loop_job_dispatch_fn fn;
-    void *data;
-};
-
-static gboolean job_run(gpointer user_data)
-{
-    struct job *job = user_data;
-
-    job->fn(job->data);
-    return G_SOURCE_REMOVE;
-}
-
-static int32_t job_add(enum qb_loop_priority p, void *data,
-                       qb_loop_job_dispatch_fn fn)
-{
-    struct job *job = g_new0(struct job, 1);
-
-    (void)p;
-    job->fn = fn;
-    job->data = data;
-    g_idle_add_full(G_PRIORITY_DEFAULT, job_run, job, g_free);
-    return 0;
-}
-
-static struct qb_ipcs_poll_handlers poll_handlers = {
-    .job_add = job_add,
-    .dispatch_add = poll_add,
-    .dispatch_mod = poll_add,
-    .dispatch_del = poll_del,
-};
-
-static int32_t conn_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
-{
-    (void)c;
-    (void)gid;
-    if (uid != 0 && uid != geteuid()) {
-        log_warn("watcher: refused a connection from uid %ld", (long)uid);
-        return -EACCES;
-    }
-    return 0;
-}
-
-static int32_t msg_process(qb_ipcs_connection_t *c, void *data, size_t size)
-{
-    struct watchipc_server *server = qb_ipcs_connection_service_context_get(c);
-    const struct watchipc_request *req = data;
-    struct watchipc_response resp = {
-        .hdr = {.id = WATCHIPC_MSG_QUERY, .size = sizeof(resp), .error = 0},
-    };
-
-    if (size < sizeof(*req) || req->hdr.id != WATCHIPC_MSG_QUERY) {
-        resp.hdr.error = -EPROTO;
-    } else {
-        server->fn(req->check_level, &resp.status, server->data);
-    }
-    if (qb_ipcs_response_send(c, &resp, sizeof(resp)) < 0) {
-        log_debug("watcher: cannot answer a query");
-    }
-    return 0;
-}
-
-static struct qb_ipcs_service_handlers service_handlers = {
-    .connection_accept = conn_accept,
-    .msg_process = msg_process,
-};
-
 int watchipc_server_start(const char *name, watchipc_query_fn fn, void *data,
                           struct watchipc_server **ret)
 {
-    struct watchipc_server *server = g_new0(struct watchipc_server, 1);
+    struct watchipc_server *server;
+    struct sockaddr_un addr;
+    socklen_t len;
+    int fd;
     int r;
 
+    r = make_addr(name, &addr, &len);
+    if (r < 0) {
+        return r;
+    }
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (bind(fd, (struct sockaddr *)&addr, len) < 0 || listen(fd, 16) < 0) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    server = g_new0(struct watchipc_server, 1);
+    server->fd = fd;
     server->fn = fn;
     server->data = data;
-    server->service = qb_ipcs_create(name, 0, QB_IPC_SOCKET, &service_handlers);
-    if (server->service == NULL) {
-        r = errno > 0 ? -errno : -ENOMEM;
-        g_free(server);
-        return r;
-    }
-    qb_ipcs_service_context_set(server->service, server);
-    qb_ipcs_poll_handlers_set(server->service, &poll_handlers);
-    r = qb_ipcs_run(server->service);
-    if (r < 0) {
-        qb_ipcs_unref(server->service);
-        g_free(server);
-        return r;
-    }
+    server->source = g_unix_fd_add(fd, G_IO_IN, server_ready, server);
     *ret = server;
     return 0;
 }
@@ -210,73 +155,82 @@ void watchipc_server_stop(struct watchipc_server *server)
     if (server == NULL) {
         return;
     }
-    qb_ipcs_destroy(server->service);
+    g_source_remove(server->source);
+    close(server->fd);
     g_free(server);
 }
 
 /* ---- the client --------------------------------------------------------- */
 
-static int poll_in(int fd, int64_t deadline)
+static int wait_for(int fd, short events, int64_t deadline)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    struct pollfd pfd = {.fd = fd, .events = events};
     int r;
 
-    do {
+    for (;;) {
         int64_t left = deadline_left_ms(deadline);
 
         if (left <= 0) {
             return -ETIMEDOUT;
         }
         r = poll(&pfd, 1, (int)MIN(left, 60000));
-    } while ((r < 0 && errno == EINTR) || r == 0);
-    return r < 0 ? -errno : 0;
+        if (r > 0) {
+            return 0;
+        }
+        if (r < 0 && errno != EINTR) {
+            return -errno;
+        }
+    }
 }
 
 int watchipc_query(const char *name, int check_level, int64_t deadline,
                    struct watchipc_status *ret)
 {
-    struct watchipc_request req = {
-        .hdr = {.id = WATCHIPC_MSG_QUERY, .size = sizeof(req)},
-        .check_level = check_level,
-    };
+    struct watchipc_request req = {.magic = WATCHIPC_MAGIC,
+                                   .version = WATCHIPC_VERSION,
+                                   .check_level = check_level};
     struct watchipc_response resp = {0};
-    struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
-    qb_ipcc_connection_t *c;
-    int64_t left;
+    struct sockaddr_un addr;
+    socklen_t len;
     ssize_t n;
-    int fd = -1;
+    int fd;
     int r;
 
-    c = qb_ipcc_connect_async(name, WATCHIPC_MAX_MSG, &fd);
-    if (c == NULL) {
-        return errno > 0 ? -errno : -ECONNREFUSED;
-    }
-    r = poll_in(fd, deadline);
-    if (r == 0) {
-        r = qb_ipcc_connect_continue(c);
-    }
+    r = make_addr(name, &addr, &len);
     if (r < 0) {
-        qb_ipcc_disconnect(c);
         return r;
     }
-    left = deadline_left_ms(deadline);
-    if (left <= 0) {
-        qb_ipcc_disconnect(c);
-        return -ETIMEDOUT;
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
     }
-    n = qb_ipcc_sendv_recv(c, &iov, 1, &resp, sizeof(resp),
-                           (int32_t)MIN(left, 60000));
-    qb_ipcc_disconnect(c);
-    if (n == -EAGAIN || n == -ETIMEDOUT) {
-        return -ETIMEDOUT;
+    /* a full backlog (a watcher that stopped accepting) is EAGAIN, not a
+     * wait: no answer in time either way */
+    if (connect(fd, (struct sockaddr *)&addr, len) < 0) {
+        r = errno == EAGAIN ? -ETIMEDOUT : -errno;
+        close(fd);
+        return r;
     }
-    if (n < 0) {
-        return (int)n;
+    if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
+        r = -errno;
+        close(fd);
+        return r < 0 ? r : -EIO;
     }
-    if ((size_t)n != sizeof(resp) || resp.hdr.id != WATCHIPC_MSG_QUERY ||
-        resp.hdr.error != 0) {
-        return -EPROTO;
+    r = wait_for(fd, POLLIN, deadline);
+    if (r == 0) {
+        n = recv(fd, &resp, sizeof(resp), MSG_DONTWAIT);
+        if (n < 0) {
+            r = -errno;
+        } else if (n == 0) {
+            r = -ECONNRESET; /* closed without an answer (refused) */
+        } else if (n != (ssize_t)sizeof(resp) || resp.magic != WATCHIPC_MAGIC ||
+                   resp.version != WATCHIPC_VERSION) {
+            r = -EPROTO;
+        }
     }
-    *ret = resp.status;
-    return 0;
+    close(fd);
+    if (r == 0) {
+        *ret = resp.status;
+    }
+    return r;
 }

@@ -1,7 +1,7 @@
 /*
  * watchipc: the question a ganesha_mon monitor asks its resident watcher,
- * over libqb IPC (a local socket per node: per network namespace), and the
- * watcher's side of it, run by the GLib main loop.
+ * over a local socket in the abstract namespace (one per network namespace,
+ * so per node), and the watcher's side of it, run by the GLib main loop.
  */
 #ifndef GOCF_WATCHIPC_H
 #define GOCF_WATCHIPC_H
@@ -39,8 +39,9 @@ char *watchipc_name(const char *state_key);
 /*!
  * \brief Serve queries on the default GMainContext.
  *
- * Only root (or this process's own user) may connect. A second server with
- * the same name fails with -EADDRINUSE: one watcher per instance and node.
+ * Only root (or this process's own user) is answered (SO_PEERCRED). A
+ * second server with the same name fails with -EADDRINUSE: one watcher per
+ * instance and node.
  *
  * \return 0 with *ret set, or a negative errno
  */
@@ -53,8 +54,9 @@ void watchipc_server_stop(struct watchipc_server *server);
 /*!
  * \brief Ask the watcher \p name for its status, everything (connect
  *        included) bounded by \p deadline.
- * \return 0, -ECONNREFUSED or -ENOENT (no watcher), -ETIMEDOUT (no answer in
- *         time), -EPROTO (a malformed answer), or another negative errno
+ * \return 0, -ECONNREFUSED (no watcher), -ETIMEDOUT (no answer in time),
+ *         -ECONNRESET (refused), -EPROTO (a malformed answer), or another
+ *         negative errno
  */
 int watchipc_query(const char *name, int check_level, int64_t deadline,
                    struct watchipc_status *ret);
