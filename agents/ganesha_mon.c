@@ -1681,41 +1681,37 @@ static int mon_watch(const struct ocf_ctx *ctx, struct mon_state *st,
     return mon_observe(ctx, st, ret_reason);
 }
 
-/*
- * A recurring monitor with the watcher: ask it. The state lock is let go
- * first, since the watcher takes it for whatever it does. No answer is no
- * failure: this monitor checks ganesha itself, as without the watcher, and
- * starts a new watcher (after killing one that runs but does not answer).
- */
-static int mon_monitor_watcher(struct ocf_ctx *ctx, struct mon_state *st)
+/* Ask the watcher of this instance (meta-data watcher). 0 if it answered. */
+static int mon_ask_watcher(const struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autofree char *name = watchipc_name(key);
-    g_autofree char *reason = NULL;
     struct watchipc_status ws;
-    struct result res = RESULT_INIT;
-    int r;
+    int r = watchipc_query(name, ctx->check_level,
+                           deadline_in(MON_QUERY_MS, ctx->deadline), &ws);
 
-    state_unlock(key);
-    r = watchipc_query(name, ctx->check_level,
-                       deadline_in(MON_QUERY_MS, ctx->deadline), &ws);
     if (r == 0) {
         log_debug("watcher: ganesha.nfsd %s (pid %d), %s",
                   ws.alive ? "alive" : "dead", ws.ganesha_pid,
                   ws.published ? "published" : "not published");
-        return OCF_SUCCESS;
     }
-    /* the watcher may be releasing the node: that ends within its bound */
-    r = mon_state_load(ctx, st, &res);
-    if (r < 0) {
-        return ocf_finish(&res);
-    }
-    if (!st->started) {
-        return OCF_NOT_RUNNING;
-    }
+    return r;
+}
+
+/*
+ * A recurring monitor whose watcher did not answer at once; the state is
+ * loaded and locked, so a watcher that was releasing the node has finished.
+ * No answer now is no failure either: this monitor checks ganesha itself,
+ * as without the watcher, and starts a new watcher (after killing one that
+ * runs but does not answer).
+ */
+static int mon_monitor_watcher(struct ocf_ctx *ctx, struct mon_state *st)
+{
+    g_autofree char *reason = NULL;
+    int r;
+
     if (daemon_id_same(&st->watcher) == 1) {
-        r = watchipc_query(name, ctx->check_level,
-                           deadline_in(MON_QUERY_MS, ctx->deadline), &ws);
+        r = mon_ask_watcher(ctx);
         if (r == 0) {
             return OCF_SUCCESS;
         }
@@ -1749,7 +1745,17 @@ static int mon_monitor(struct ocf_ctx *ctx)
     g_autofree char *reason = NULL;
     struct result res = RESULT_INIT;
     struct mon_state st;
-    int r = mon_state_load(ctx, &st, &res);
+    int r;
+
+    /*
+     * The steady path: the watcher answers, which it does only while its
+     * state file exists (started). Nothing else is read.
+     */
+    if (!ctx->probe && ocf_param_bool(ctx, "watcher") &&
+        mon_ask_watcher(ctx) == 0) {
+        return OCF_SUCCESS;
+    }
+    r = mon_state_load(ctx, &st, &res);
 
     if (r == -ENOENT || (r == 0 && !st.started)) {
         return OCF_NOT_RUNNING;

@@ -108,7 +108,16 @@ no_failures() {
         xmllint --xpath 'count(//failures/failure)' - 2>/dev/null)
     [[ $n == 0 ]]
 }
-watcher_pid() { pgrep -f "^ganesha_mon watch" | head -1; }
+# the watchers of this cluster's node (a sandbox may run its own elsewhere)
+node_net=
+watcher_pids() {
+    local p
+    [[ -n $node_net ]] || node_net=$(in_cluster readlink /proc/self/ns/net)
+    for p in $(pgrep -f "^ganesha_mon watch"); do
+        [[ $(readlink "/proc/$p/ns/net" 2>/dev/null) == "$node_net" ]] && echo "$p"
+    done
+}
+watcher_pid() { watcher_pids | head -1; }
 watcher_is() { [[ $(watcher_pid) == "$1" ]]; }
 watcher_new() { local p; p=$(watcher_pid) && [[ -n $p && $p != "$1" ]]; }
 no_watcher() { [[ -z $(watcher_pid) ]]; }
@@ -123,7 +132,10 @@ wait_for 10 "start left one resident watcher" test -n "$(watcher_pid)"
 wpid=$(watcher_pid)
 check "... shown as ganesha_mon (comm), not exe" \
     test "$(cat "/proc/$wpid/comm" 2>/dev/null)" = ganesha_mon
-execd=$(in_cluster pgrep -x pacemaker-execd | head -1)
+execd=
+for p in $(pgrep -x pacemaker-execd); do
+    [[ $(readlink "/proc/$p/ns/net") == "$(in_cluster readlink /proc/self/ns/net)" ]] && execd=$p
+done
 check "... in a session of its own (execd's kill of an operation misses it)" \
     test "$(awk '{print $6}' "/proc/$wpid/stat")" != "$(awk '{print $6}' "/proc/$execd/stat")"
 wait_for 15 "... told by the recurring monitor to probe D-Bus (level 10)" \
@@ -198,7 +210,7 @@ in_cluster env -i PATH="$PATH" "${mon_env[@]}" HA_RSCTMP="$rsc" OCF_RESOURCE_INS
     OCF_RESKEY_ganesha_active=wt-active OCF_RESKEY_published=wt-published \
     "$AGENT_DIR/ganesha_mon" start >"$work/wt.out" 2>&1
 check "an instance started by hand publishes its own attributes" attr_is wt-active 1
-hand=$(pgrep -f "^ganesha_mon watch" | grep -vx "$wpid" | head -1)
+hand=$(watcher_pids | grep -vx "$wpid" | head -1)
 check "... with its own watcher" test -n "$hand"
 rm -f "$rsc/ganesha_mon-wt"
 gone() { [[ ! -d /proc/$1 ]]; }
