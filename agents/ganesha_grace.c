@@ -25,7 +25,7 @@
 #define GRACE_VERSION "1.0.0"
 
 /* design.md: the monitor re-reads grace_active at most this often. */
-#define GRACE_RECHECK_S 60
+#define GRACE_RECHECK_S 120
 /*
  * A failed re-read is tolerated while the last confirmation is younger than
  * this: failing the monitor would restart the instance and so put every
@@ -120,9 +120,9 @@ static const struct ocf_agent grace_agent = {
         "the attribute at once; monitor "
         "reports not running after a stop or when grace_active has not been "
         "1 for 30 s (sooner, its location rule stops the instance; the "
-        "attribute is re-read at most every 60 s; a steady monitor "
+        "attribute is re-read at most every 120 s; a steady monitor "
         "runs no program; a failed re-read fails the monitor only when the "
-        "attribute was last seen as 1 more than 180 s ago). "
+        "attribute was last seen as 1 more than 360 s ago). "
         "On a post-stop notification, for every node N in "
         "notify_stop_uname other than the local node it calls the local "
         "ganesha's D-Bus method org.ganesha.nfsd.admin.grace with the "

@@ -35,7 +35,7 @@
 #define MON_VERSION "1.0.0"
 
 /* design.md GOCF_REASSERT_S: re-set both attributes at least this often. */
-#define MON_REASSERT_S 60
+#define MON_REASSERT_S 120
 /* Longest D-Bus liveness round trip at OCF_CHECK_LEVEL 10. */
 #define MON_DBUS_PROBE_MS 5000
 /* Poll period while waiting for the survivors' grace acks. */
@@ -187,7 +187,7 @@ static const struct ocf_param mon_params[] = {
             "exits, follows pacemaker-attrd the same way and re-asserts the "
             "attributes when it restarts, probes D-Bus every probe_ms when "
             "the recurring monitor runs at OCF_CHECK_LEVEL=10, and runs no "
-            "program while nothing changes (a re-assert every 60 s aside). "
+            "program while nothing changes (a re-assert every 120 s aside). "
             "The monitor then only asks the watcher over libqb IPC whether "
             "it runs and answers; if it does not, the monitor checks ganesha "
             "itself, as with false, and starts a new watcher. The watcher "
@@ -268,7 +268,7 @@ static const struct ocf_agent mon_agent = {
         "OCF_CHECK_LEVEL=10 it is also hung, and so dead, once hung_probes "
         "consecutive D-Bus get_grace round trips got no answer within 5 s "
         "while the process lived) both grace_active and "
-        "ganesha_active are 1; they are re-set at least every 30 s (a failed "
+        "ganesha_active are 1; they are re-set at least every 120 s (a failed "
         "re-set is logged and retried, not a failure), and a "
         "steady monitor otherwise runs no other program. "
         "When ganesha comes back (and at start) the agent first deletes "

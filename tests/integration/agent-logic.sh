@@ -200,9 +200,9 @@ new_cib
 mon_state true true false 0
 mon monitor "$alive" PATH=$no_programs
 expect_rc 0 "a steady monitor of a live ganesha runs no program"
-mon_state true true false 70
+mon_state true true false 130
 mon monitor "$alive"
-expect_rc 0 "after 60 s the monitor re-asserts the attributes"
+expect_rc 0 "after 120 s the monitor re-asserts the attributes"
 check "... grace-active=1" test "$(attr_of node1 grace-active)" = 1
 check "... ganesha-active=1" test "$(attr_of node1 ganesha-active)" = 1
 # failback: released, ganesha back
@@ -219,7 +219,7 @@ check "... the spent ack was deleted on the way (off the next failover's path)" 
 check "... an unrelated attribute is left alone" test "$(attr_of node1 other-attr)" = 1
 # a periodic re-assertion does not touch acks (none should exist; no extra call)
 attr_set node1 grace-ack-node2 1
-mon_state true true false 70
+mon_state true true false 130
 mon monitor "$alive"
 check "a re-assertion leaves acks alone" test "$(attr_of node1 grace-ack-node2)" = 1
 
@@ -261,7 +261,7 @@ check "... the state file says released" grep -q '^released=true' "$HA_RSCTMP/ga
 # ---- ganesha_mon: cluster unreachable, probe, stop ------------------------
 # alive and published: a failed re-assert (attrd restarting, CIB
 # unreachable) is logged and retried, not a failure that restarts nfs-mon
-mon_state true true false 70
+mon_state true true false 130
 mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
 if ((rc == 0)) && grep -q 'cannot re-assert.*retrying' <<<"$err"; then
     ok "a failed re-assert while ganesha is alive and published is logged, not a failure"
@@ -271,7 +271,7 @@ else
 fi
 asserted=$(sed -n 's/^asserted=//p' "$HA_RSCTMP/ganesha_mon-mon")
 check "... and retried at the next monitor (asserted not advanced)" \
-    test "$asserted" -le $(($(date +%s) - 70))
+    test "$asserted" -le $(($(date +%s) - 130))
 # not published yet: publishing is the monitor's job, its failure is one
 mon_state true false false 40
 mon monitor "$alive" CIB_file="$work/no-such-dir/cib.xml"
@@ -281,7 +281,7 @@ else
     not_ok "an unreachable CIB makes a publishing monitor fail with 1 and one exit reason" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
-mon_state true true false 70
+mon_state true true false 130
 mon monitor "$alive" PATH=$no_programs OCF_RESKEY_CRM_meta_interval=0
 expect_rc 0 "a probe of a started instance returns 0 without running anything"
 mon_state true true false 0
@@ -317,9 +317,9 @@ check "... as soon as it is set ($t ms)" test "$t" -ge 900 -a "$t" -lt 6000
 grace monitor PATH=$no_programs
 expect_rc 0 "a steady grace monitor runs no program"
 attr node1 grace-active -D
-sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 70))/" "$HA_RSCTMP/ganesha_grace-grace"
+sed -i "s/^grace_active_seen=.*/grace_active_seen=$(($(date +%s) - 130))/" "$HA_RSCTMP/ganesha_grace-grace"
 grace monitor
-expect_rc 0 "after 60 s the monitor re-reads grace-active; just gone, it leaves the stop to the location rule"
+expect_rc 0 "after 120 s the monitor re-reads grace-active; just gone, it leaves the stop to the location rule"
 grep -q '^grace_active_missing=' "$HA_RSCTMP/ganesha_grace-grace"
 check "... and records since when it is missing" test $? -eq 0
 sed -i "s/^grace_active_missing=.*/grace_active_missing=$(($(date +%s) - 40))/" "$HA_RSCTMP/ganesha_grace-grace"
@@ -334,15 +334,15 @@ mkdir -p "$work/unreachable"
 printf '#!/bin/sh\necho "Could not connect to the CIB" >&2\nexit 102\n' \
     >"$work/unreachable/crm_attribute"
 chmod +x "$work/unreachable/crm_attribute"
-seen_ago 70
+seen_ago 130
 grace monitor PATH="$work/unreachable:$PATH"
-expect_rc 0 "a failed re-read 70 s after the last confirmation keeps running (no spurious recovery)"
-seen_ago 200
+expect_rc 0 "a failed re-read 130 s after the last confirmation keeps running (no spurious recovery)"
+seen_ago 400
 grace monitor PATH="$work/unreachable:$PATH"
 if ((rc == 1 && reasons == 1)); then
-    ok "a failed re-read 200 s after the last confirmation fails the monitor with one reason"
+    ok "a failed re-read 400 s after the last confirmation fails the monitor with one reason"
 else
-    not_ok "a failed re-read 200 s after the last confirmation fails the monitor with one reason" \
+    not_ok "a failed re-read 400 s after the last confirmation fails the monitor with one reason" \
         "exit $rc, $reasons reasons" "stderr: $err"
 fi
 grace stop

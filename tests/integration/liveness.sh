@@ -160,7 +160,7 @@ exec "$real" "\$@"
 EOF
 chmod +x "$stubs/crm_attribute"
 printf '[state]\nstarted=true\nalive=true\nreleased=false\nasserted=%s\n' \
-    $(($(date +%s) - 70)) >"$work/rsctmp/ganesha_mon-lv"
+    $(($(date +%s) - 130)) >"$work/rsctmp/ganesha_mon-lv"
 in_cluster setsid env -i PATH="$stubs:$PATH" OCF_ROOT="$OCF_ROOT" \
     HA_LOGFACILITY=none HA_RSCTMP="$work/rsctmp" OCF_RESOURCE_INSTANCE=lv \
     OCF_RA_VERSION_MAJOR=1 OCF_RA_VERSION_MINOR=1 \
