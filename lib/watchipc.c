@@ -44,6 +44,12 @@ struct watchipc_response {
 
 char *watchipc_name(const char *state_key)
 {
+    /* sun_path holds 107 bytes after the leading NUL: a long instance name
+     * keeps its start and a hash of the whole */
+    if (strlen(state_key) > 90) {
+        return g_strdup_printf("gocf/%.60s-%08x", state_key,
+                               g_str_hash(state_key));
+    }
     return g_strdup_printf("gocf/%s", state_key);
 }
 

@@ -31,7 +31,8 @@ typedef void (*watchipc_query_fn)(int check_level, struct watchipc_status *out,
 struct watchipc_server;
 
 /*!
- * \brief The IPC service name of an instance: "gocf-" + its state key.
+ * \brief The socket name of an instance: "gocf/" + its state key (a long
+ *        key shortened, with a hash of the whole).
  * \return newly allocated string
  */
 char *watchipc_name(const char *state_key);
