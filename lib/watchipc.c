@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -53,20 +54,45 @@ char *watchipc_name(const char *state_key)
     return g_strdup_printf("gocf/%s", state_key);
 }
 
-/* The abstract address of \p name (a leading NUL, no terminating one). */
-static int make_addr(const char *name, struct sockaddr_un *addr,
-                     socklen_t *ret_len)
+/*
+ * A non-blocking SOCK_SEQPACKET socket bound (\p serve: and listening) or
+ * connected to the abstract address of \p name (a leading NUL, no
+ * terminating one). Returns the fd or a negative errno.
+ */
+static int open_socket(const char *name, bool serve)
 {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
     size_t len = strlen(name);
+    socklen_t addr_len;
+    int fd;
+    int r;
 
-    if (len == 0 || len + 1 > sizeof(addr->sun_path)) {
+    if (len == 0 || len + 1 > sizeof(addr.sun_path)) {
         return -ENAMETOOLONG;
     }
-    memset(addr, 0, sizeof(*addr));
-    addr->sun_family = AF_UNIX;
-    memcpy(addr->sun_path + 1, name, len);
-    *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
-    return 0;
+    memcpy(addr.sun_path + 1, name, len);
+    addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (serve) {
+        r = bind(fd, (struct sockaddr *)&addr, addr_len) < 0 ||
+                    listen(fd, 16) < 0
+                ? -errno
+                : 0;
+    } else {
+        /* a full backlog (a watcher that stopped accepting) is EAGAIN, not
+         * a wait: no answer in time either way */
+        r = connect(fd, (struct sockaddr *)&addr, addr_len) < 0
+                ? (errno == EAGAIN ? -ETIMEDOUT : -errno)
+                : 0;
+    }
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
 }
 
 /* ---- the server: one answer per connection, on GLib's main loop -------- */
@@ -129,23 +155,10 @@ int watchipc_server_start(const char *name, watchipc_query_fn fn, void *data,
                           struct watchipc_server **ret)
 {
     struct watchipc_server *server;
-    struct sockaddr_un addr;
-    socklen_t len;
-    int fd;
-    int r;
+    int fd = open_socket(name, true);
 
-    r = make_addr(name, &addr, &len);
-    if (r < 0) {
-        return r;
-    }
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return -errno;
-    }
-    if (bind(fd, (struct sockaddr *)&addr, len) < 0 || listen(fd, 16) < 0) {
-        r = -errno;
-        close(fd);
-        return r;
+        return fd;
     }
     server = g_new0(struct watchipc_server, 1);
     server->fd = fd;
@@ -196,26 +209,12 @@ int watchipc_query(const char *name, int check_level, int64_t deadline,
                                    .version = WATCHIPC_VERSION,
                                    .check_level = check_level};
     struct watchipc_response resp = {0};
-    struct sockaddr_un addr;
-    socklen_t len;
     ssize_t n;
-    int fd;
+    int fd = open_socket(name, false);
     int r;
 
-    r = make_addr(name, &addr, &len);
-    if (r < 0) {
-        return r;
-    }
-    fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return -errno;
-    }
-    /* a full backlog (a watcher that stopped accepting) is EAGAIN, not a
-     * wait: no answer in time either way */
-    if (connect(fd, (struct sockaddr *)&addr, len) < 0) {
-        r = errno == EAGAIN ? -ETIMEDOUT : -errno;
-        close(fd);
-        return r;
+        return fd;
     }
     if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != (ssize_t)sizeof(req)) {
         r = -errno;
