@@ -327,6 +327,25 @@ static const char *const mon_identity[] = {"ganesha_active", "grace_active",
  * may rewrite it). A damaged state file is a local error (\p res: 1 with the
  * path and what is wrong), never "misconfigured".
  */
+/* The fields of a state file (absent ones are 0). */
+static void mon_state_from(GKeyFile *kf, struct mon_state *st)
+{
+    st->started = g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL);
+    st->alive = g_key_file_get_boolean(kf, STATE_GROUP, "alive", NULL);
+    st->released = g_key_file_get_boolean(kf, STATE_GROUP, "released", NULL);
+    st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
+    st->unanswered = g_key_file_get_int64(kf, STATE_GROUP, "unanswered", NULL);
+    st->rechecked = g_key_file_get_int64(kf, STATE_GROUP, "rechecked", NULL);
+    st->attrd.pid =
+        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "attrd_pid", NULL);
+    st->attrd.start =
+        g_key_file_get_uint64(kf, STATE_GROUP, "attrd_start", NULL);
+    st->watcher.pid =
+        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "watcher_pid", NULL);
+    st->watcher.start =
+        g_key_file_get_uint64(kf, STATE_GROUP, "watcher_start", NULL);
+}
+
 static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
                           struct result *res)
 {
@@ -348,20 +367,7 @@ static int mon_state_load(const struct ocf_ctx *ctx, struct mon_state *st,
     if (r < 0) {
         return r;
     }
-    st->started = g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL);
-    st->alive = g_key_file_get_boolean(kf, STATE_GROUP, "alive", NULL);
-    st->released = g_key_file_get_boolean(kf, STATE_GROUP, "released", NULL);
-    st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
-    st->unanswered = g_key_file_get_int64(kf, STATE_GROUP, "unanswered", NULL);
-    st->rechecked = g_key_file_get_int64(kf, STATE_GROUP, "rechecked", NULL);
-    st->attrd.pid =
-        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "attrd_pid", NULL);
-    st->attrd.start =
-        g_key_file_get_uint64(kf, STATE_GROUP, "attrd_start", NULL);
-    st->watcher.pid =
-        (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "watcher_pid", NULL);
-    st->watcher.start =
-        g_key_file_get_uint64(kf, STATE_GROUP, "watcher_start", NULL);
+    mon_state_from(kf, st);
     return 0;
 }
 
@@ -1527,25 +1533,25 @@ static void mon_watcher_stop(const struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(MON_AGENT, ctx->instance);
     g_autoptr(GKeyFile) kf = NULL;
-    struct daemon_id id = {0};
+    struct mon_state st = {0};
+    const struct daemon_id *id = &st.watcher;
     int64_t bound;
     int r;
 
     if (state_read(key, &kf, NULL) < 0) {
         return;
     }
-    id.pid = (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "watcher_pid", NULL);
-    id.start = g_key_file_get_uint64(kf, STATE_GROUP, "watcher_start", NULL);
-    if (id.pid <= 0) {
+    mon_state_from(kf, &st);
+    if (id->pid <= 0) {
         return;
     }
     bound = deadline_in(deadline_left_ms(ctx->deadline) / 2, ctx->deadline);
-    r = daemon_terminate(&id, bound);
+    r = daemon_terminate(id, bound);
     if (r < 0) {
-        log_warn("cannot stop the watcher (pid %ld): %s", (long)id.pid,
+        log_warn("cannot stop the watcher (pid %ld): %s", (long)id->pid,
                  g_strerror(-r));
     } else if (r > 0) {
-        log_info("stopped the watcher (pid %ld)", (long)id.pid);
+        log_info("stopped the watcher (pid %ld)", (long)id->pid);
     }
 }
 
