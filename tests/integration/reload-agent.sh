@@ -13,81 +13,12 @@ set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
-cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
-ganesha=$TOP/tests/lib/private-ganesha.sh
+# shellcheck source=tests/integration/lib/onenode.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/onenode.sh"
+onenode_begin reload
 
-[[ $(id -u) -eq 0 ]] || skip_all "needs root"
-for p in pcs crm_mon crm_resource crm_attribute xmllint; do
-    command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
-done
-agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
-[[ -f $cluster ]] || skip_all "no one-node cluster helper at $cluster"
-bash "$cluster" usable || skip_all "$cluster cannot run here"
-sh "$ganesha" usable 2>/dev/null || skip_all "private-ganesha.sh cannot run here"
-
-cluster_dir=$(mktemp -d /tmp/gocf-reload-node.XXXXXX)
-work=$(mktemp -d /tmp/gocf-reload.XXXXXX)
-gdir=$work/ganesha
-in_cluster() { bash "$cluster" exec "$cluster_dir" "$@"; }
-cleanup() {
-    in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
-    bash "$cluster" stop "$cluster_dir" >/dev/null 2>&1
-    rm -rf "$work" "$cluster_dir"
-}
-trap cleanup EXIT
-
-# wait_for SECONDS DESCRIPTION CMD...: one test point, polling CMD
-wait_for() {
-    local limit=$1 desc=$2 t0 t
-    shift 2
-    t0=$(date +%s%N)
-    while :; do
-        t=$((($(date +%s%N) - t0) / 1000000))
-        if "$@" >/dev/null 2>&1; then
-            ok "$desc (after $t ms)"
-            return 0
-        fi
-        ((t < limit * 1000)) || break
-        sleep 0.1
-    done
-    not_ok "$desc" "not true after $limit s: $*" \
-        "$(in_cluster crm_mon -1 -A 2>&1 | tail -15)" \
-        "$(in_cluster grep -h 'ganesha_\(mon\|grace\)(' /var/log/pacemaker/pacemaker.log 2>/dev/null | tail -8)"
-    return 1
-}
-
-if ! bash "$cluster" start "$cluster_dir" >"$work/start.log" 2>&1; then
-    not_ok "the one-node cluster starts" "$(tail -20 "$work/start.log")"
-    done_testing
-    exit 1
-fi
-node=$(in_cluster crm_node -n)
-ok "the one-node cluster starts ($node)"
-
-start_ganesha() {
-    local out
-    out=$(in_cluster sh "$ganesha" start "$gdir" 2>&1) || {
-        echo "$out"
-        return 1
-    }
-    # pacemaker-execd has no DBUS_SYSTEM_BUS_ADDRESS: use the standard path
-    # inside the node's private /run
-    in_cluster sh -c "mkdir -p /run/dbus && ln -sfn '$gdir/system_bus_socket' /run/dbus/system_bus_socket"
-}
-if out=$(start_ganesha); then
-    ok "a private ganesha runs in the node"
-else
-    not_ok "a private ganesha runs in the node" "$out"
-    done_testing
-    exit 1
-fi
+onenode_up
 pid() { cat "$gdir/ganesha.pid"; }
-
-attr_is() { # attr_is NAME VALUE|absent
-    local v
-    v=$(in_cluster crm_attribute -N "$node" -n "$1" -l reboot -G -q 2>/dev/null) || v=absent
-    [[ $v == "$2" ]]
-}
 running() { # running RSC: the resource is active on the node
     in_cluster crm_resource -W -r "$1" 2>/dev/null | grep -q "running on: $node"
 }

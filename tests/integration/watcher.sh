@@ -12,95 +12,17 @@ set -u
 # shellcheck source=tests/integration/lib/agents.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/agents.sh"
 
-cluster=${GOCF_ONENODE_CLUSTER:-$TOP/tests/lib/onenode-cluster.sh}
-ganesha=$TOP/tests/lib/private-ganesha.sh
-
-[[ $(id -u) -eq 0 ]] || skip_all "needs root"
-for p in pcs crm_mon crm_resource crm_attribute xmllint strace; do
-    command -v "$p" >/dev/null 2>&1 || skip_all "$p not installed"
-done
-agents_installed || skip_all "agents not installed in $AGENT_DIR (make install)"
-[[ -f $cluster ]] || skip_all "no one-node cluster helper at $cluster"
-bash "$cluster" usable || skip_all "$cluster cannot run here"
-sh "$ganesha" usable 2>/dev/null || skip_all "private-ganesha.sh cannot run here"
-
-cluster_dir=$(mktemp -d /tmp/gocf-watcher-node.XXXXXX)
-work=$(mktemp -d /tmp/gocf-watcher.XXXXXX)
-gdir=$work/ganesha
-in_cluster() { bash "$cluster" exec "$cluster_dir" "$@"; }
-cleanup() {
+# shellcheck source=tests/integration/lib/onenode.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/onenode.sh"
+onenode_cleanup_hook() {
     [[ -n ${gpid:-} ]] && kill -CONT "$gpid" 2>/dev/null
-    in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
-    bash "$cluster" stop "$cluster_dir" >/dev/null 2>&1
-    rm -rf "$work" "$cluster_dir"
 }
-trap cleanup EXIT
-
-log() { grep -h 'ganesha_mon(' "$cluster_dir/log/pacemaker/pacemaker.log" 2>/dev/null; }
+onenode_begin watcher strace
 log_lines() { wc -l <"$cluster_dir/log/pacemaker/pacemaker.log"; }
 since() { tail -n +"$(($1 + 1))" "$cluster_dir/log/pacemaker/pacemaker.log"; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# wait_for SECONDS DESCRIPTION CMD...: one test point, polling CMD
-wait_for() {
-    local limit=$1 desc=$2 t0 t
-    shift 2
-    t0=$(now_ms)
-    while :; do
-        t=$(($(now_ms) - t0))
-        if "$@" >/dev/null 2>&1; then
-            ok "$desc (after $t ms)"
-            return 0
-        fi
-        ((t < limit * 1000)) || break
-        sleep 0.05
-    done
-    not_ok "$desc" "not true after $limit s: $*" \
-        "$(in_cluster crm_mon -1 -A 2>&1 | tail -12)" "$(log | tail -12)"
-    return 1
-}
-
-# holds SECONDS DESCRIPTION CMD...: one test point, CMD true all along
-holds() {
-    local limit=$1 desc=$2 t0 t
-    shift 2
-    t0=$(now_ms)
-    while :; do
-        t=$(($(now_ms) - t0))
-        if ! "$@" >/dev/null 2>&1; then
-            not_ok "$desc" "false after $t ms: $*" "$(log | tail -8)"
-            return 1
-        fi
-        ((t < limit * 1000)) || break
-        sleep 0.1
-    done
-    ok "$desc (for $limit s)"
-}
-
-if ! bash "$cluster" start "$cluster_dir" >"$work/start.log" 2>&1; then
-    not_ok "the one-node cluster starts" "$(tail -20 "$work/start.log")"
-    done_testing
-    exit 1
-fi
-node=$(in_cluster crm_node -n)
-ok "the one-node cluster starts ($node)"
-
-start_ganesha() {
-    in_cluster sh "$ganesha" start "$gdir" >"$work/ganesha.log" 2>&1 &&
-        in_cluster sh -c "mkdir -p /run/dbus && ln -sfn '$gdir/system_bus_socket' /run/dbus/system_bus_socket"
-}
-if start_ganesha; then ok "a private ganesha runs in the node"; else
-    not_ok "a private ganesha runs in the node" "$(cat "$work/ganesha.log")"
-    done_testing
-    exit 1
-fi
+onenode_up
 gpid=$(head -n1 "$gdir/ganesha.pid")
-
-attr_is() { # attr_is NAME VALUE|absent
-    local v
-    v=$(in_cluster crm_attribute -N "$node" -n "$1" -l reboot -G -q 2>/dev/null) || v=absent
-    [[ $v == "$2" ]]
-}
 both_set() { attr_is grace-active 1 && attr_is ganesha-active 1; }
 no_failures() {
     local n
@@ -139,7 +61,7 @@ done
 check "... in a session of its own (execd's kill of an operation misses it)" \
     test "$(awk '{print $6}' "/proc/$wpid/stat")" != "$(awk '{print $6}' "/proc/$execd/stat")"
 wait_for 15 "... told by the recurring monitor to probe D-Bus (level 10)" \
-    grep -q 'OCF_CHECK_LEVEL=10: D-Bus probes on' <(log)
+    grep -q 'OCF_CHECK_LEVEL=10: D-Bus probes on' <(agent_log)
 
 # ---- a monitor asks the watcher and runs nothing ------------------------
 mon_env=(OCF_ROOT="$OCF_ROOT" HA_LOGFACILITY=none OCF_RESOURCE_INSTANCE=nfs-mon
@@ -157,7 +79,7 @@ check "... and the watcher is the same process" watcher_is "$wpid"
 
 # ---- ganesha killed: released by the watcher, no monitor needed -------
 mark=$(log_lines)
-t0=$(now_ms)
+t0=$(onenode_ms)
 kill -KILL "$gpid"
 wait_for 5 "ganesha killed: the watcher deletes grace-active" attr_is grace-active absent
 wait_for 10 "... and ganesha-active" attr_is ganesha-active absent
@@ -165,11 +87,11 @@ check "... the watcher said ganesha exited" grep -q 'watcher: ganesha.nfsd (pid 
 check "... and released the node itself (its pid in the log)" \
     grep -q "ganesha_mon(nfs-mon)\[$wpid\].*releasing this node" <(since "$mark")
 in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
-if start_ganesha; then
+if out=$(start_ganesha); then
     gpid=$(head -n1 "$gdir/ganesha.pid")
     wait_for 10 "ganesha restarted: the watcher publishes it again" both_set
 else
-    not_ok "ganesha restarted" "$(cat "$work/ganesha.log")"
+    not_ok "ganesha restarted" "$out"
 fi
 check "... the watcher is still the same process" watcher_is "$wpid"
 
