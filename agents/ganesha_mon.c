@@ -27,6 +27,7 @@
 #include "log.h"
 #include "ocf.h"
 #include "params.h"
+#include "pcmkipc.h"
 #include "run.h"
 #include "state.h"
 #include "watchipc.h"
@@ -451,6 +452,12 @@ struct mon_probe {
 static struct mon_probe *mon_watch_probe;
 /* Only in the watcher: the next mon_observe() re-asserts, due or not. */
 static bool mon_force_reassert;
+/*
+ * Set by the watcher when it deleted grace_active (and the acks and the
+ * permanent attribute) itself, through Pacemaker's IPC, the moment ganesha
+ * exited: the release that follows finds them gone and goes on.
+ */
+static bool mon_fast_released;
 
 /* What one check found. */
 enum mon_verdict {
@@ -765,11 +772,16 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
         log_debug("%s not set on %s: nothing to release", ganesha_active, node);
         return 0;
     }
-    if (!published) {
+    if (!published && mon_fast_released) {
+        log_info("%s deleted on %s by the watcher: waiting for the acks of "
+                 "this failover",
+                 grace_active, node);
+    } else if (!published) {
         log_info("%s already deleted on %s (interrupted release): waiting "
                  "for the acks of this failover",
                  grace_active, node);
     }
+    mon_fast_released = false;
     mon_wait_acks(ctx, node, limit);
     return mon_attr_delete(node, ganesha_active, ctx->deadline, ret_reason);
 }
@@ -1025,6 +1037,9 @@ struct mon_watcher {
     bool attrd_wait;
     bool attrd_seen;
     int attrd_verify; /* CIB read-backs left */
+    /* the release without a tool (pcmkipc.h): this node, kept connections */
+    char *node;
+    bool fast_down; /* the fast path failed to connect: logged once */
 };
 
 static void watcher_quit(struct mon_watcher *w, const char *why)
@@ -1053,6 +1068,7 @@ static bool watcher_published(const struct mon_watcher *w)
 }
 
 static void watcher_arm(struct mon_watcher *w);
+static void watcher_fast_release(struct mon_watcher *w);
 
 /*
  * One observation under the state lock, as a monitor makes it, then the
@@ -1099,6 +1115,9 @@ static void watcher_observe(struct mon_watcher *w)
     ctx->check_level = w->check_level;
     r = mon_observe(ctx, &st, &reason);
     state_unlock(w->key);
+    if (r == 0) {
+        mon_fast_released = false; /* consumed, or ganesha came back */
+    }
     w->st = st;
     if (r < 0) {
         log_warn("watcher: %s; trying again in 1 s", reason);
@@ -1114,9 +1133,12 @@ static gboolean watcher_ganesha_exited(gint fd, GIOCondition cond,
 
     (void)fd;
     (void)cond;
-    log_notice("watcher: ganesha.nfsd (pid %ld) exited", (long)w->ganesha_pid);
     w->ganesha_src = 0; /* removed by returning G_SOURCE_REMOVE */
     watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
+    if (watcher_published(w)) {
+        watcher_fast_release(w);
+    }
+    log_notice("watcher: ganesha.nfsd (pid %ld) exited", (long)w->ganesha_pid);
     w->ganesha_pid = 0;
     watcher_observe(w);
     return G_SOURCE_REMOVE;
@@ -1139,6 +1161,78 @@ static gboolean watcher_attrd_exited(gint fd, GIOCondition cond, gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * While ganesha is published: this node's name (once) and the connections
+ * to attrd and the CIB manager, so that its exit costs no exec. A failure
+ * only means the release runs the tools, as a monitor's does.
+ */
+static void watcher_fast_prepare(struct mon_watcher *w)
+{
+    g_autofree char *why = NULL;
+    int r = 0;
+
+    if (!pcmkipc_available()) {
+        return;
+    }
+    if (w->node == NULL) {
+        r = attr_local_node_why(
+            deadline_in(MON_WATCHER_LOCK_MS * 10, DEADLINE_NEVER), &w->node,
+            &why);
+    }
+    if (r == 0) {
+        r = pcmkipc_connect(w->node, &why);
+    }
+    if (r < 0 && !w->fast_down) {
+        log_info("watcher: %s: a release will run the tools", why);
+    } else if (r == 0 && w->fast_down) {
+        log_info("watcher: connected to attrd and the CIB manager");
+    }
+    w->fast_down = r < 0;
+}
+
+/*
+ * ganesha exited while published: the first steps of mon_release at once,
+ * through the kept connections (acks, grace_active, then the permanent
+ * attribute, which lets the rules see the others). The release that
+ * follows under the state lock finds them done, or does what failed.
+ */
+static void watcher_fast_release(struct mon_watcher *w)
+{
+    const struct ocf_ctx *ctx = w->ctx;
+    g_autofree char *ack_prefix =
+        g_strdup_printf("%s-", ocf_param(ctx, "grace_ack"));
+    g_autofree char *why = NULL;
+    pid_t pid = 0;
+    int fd = -1;
+    int64_t begin = deadline_now();
+    int r;
+
+    if (!pcmkipc_available() || w->node == NULL || w->fast_down) {
+        return;
+    }
+    /* a successor already running keeps the node published */
+    if (daemon_ganesha_find(mon_pidfile(ctx), &pid, &fd, NULL) == 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    r = pcmkipc_release(w->node, ack_prefix, ocf_param(ctx, "grace_active"),
+                        ocf_param(ctx, "published"), &why);
+    if (r < 0) {
+        log_warn("watcher: %s: the release runs the tools", why);
+        return;
+    }
+    mon_fast_released = true;
+    log_notice("watcher: %s deleted on %s through attrd%s, %.1f ms after "
+               "the exit was seen",
+               ocf_param(ctx, "grace_active"), w->node,
+               ocf_param(ctx, "published")[0] != '\0'
+                   ? " and the permanent attribute through the CIB"
+                   : "",
+               (double)(deadline_now() - begin) / 1000.0);
+}
+
 /* Hold a pidfd on the published ganesha and on the attrd that took it. */
 static void watcher_arm(struct mon_watcher *w)
 {
@@ -1148,6 +1242,7 @@ static void watcher_arm(struct mon_watcher *w)
         watcher_unwatch(&w->ganesha_fd, &w->ganesha_src);
         w->ganesha_pid = 0;
     } else {
+        watcher_fast_prepare(w);
         pid_t pid = 0;
         int fd = -1;
         int r = daemon_ganesha_find(mon_pidfile(ctx), &pid, &fd, NULL);
@@ -1410,6 +1505,8 @@ static int mon_watch_main(struct ocf_ctx *ctx)
     sigemptyset(&alarm_only);
     sigaddset(&alarm_only, SIGALRM);
     pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+    /* a peer daemon gone mid-request is an error return, not our death */
+    (void)signal(SIGPIPE, SIG_IGN);
     w.loop = g_main_loop_new(NULL, FALSE);
     r = watchipc_server_start(name, watcher_query, &w, &w.ipc);
     if (r == -EADDRINUSE) {
@@ -1438,6 +1535,8 @@ static int mon_watch_main(struct ocf_ctx *ctx)
     }
     log_notice("watcher exits: %s", w.exit_why);
     watchipc_server_stop(w.ipc);
+    pcmkipc_disconnect();
+    g_free(w.node);
     g_free(w.key);
     /* the D-Bus thread may be inside a probe: leave it to exit() */
     return OCF_SUCCESS;

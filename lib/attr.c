@@ -363,16 +363,10 @@ int attr_delete_permanent(const char *node, const char *name, int64_t deadline)
     return attr_delete_life(node, name, LIFE_FOREVER, deadline);
 }
 
-int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)
+char *attr_prefix_regex(const char *prefix)
 {
-    struct run_result result = {0};
-    g_autoptr(GString) re = g_string_new("^");
-    int rc;
+    GString *re = g_string_new("^");
 
-    rc = check_names(node, prefix);
-    if (rc < 0) {
-        return rc;
-    }
     /* names are [A-Za-z0-9._-] (check_names): only '.' is special in an ERE */
     for (const char *c = prefix; *c != '\0'; c++) {
         if (*c == '.') {
@@ -381,10 +375,23 @@ int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)
             g_string_append_c(re, *c);
         }
     }
+    return g_string_free(re, FALSE);
+}
+
+int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline)
+{
+    struct run_result result = {0};
+    g_autofree char *re = NULL;
+    int rc;
+
+    rc = check_names(node, prefix);
+    if (rc < 0) {
+        return rc;
+    }
+    re = attr_prefix_regex(prefix);
     {
         const char *argv[] = {
-            "crm_attribute", "-N", node, "-l", "reboot", "-D", "-P",
-            re->str,         NULL};
+            "crm_attribute", "-N", node, "-l", "reboot", "-D", "-P", re, NULL};
 
         rc = run_tool(argv, deadline, &result);
     }

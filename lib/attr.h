@@ -94,6 +94,12 @@ int attr_set_permanent(const char *node, const char *name, const char *value,
 int attr_delete_permanent(const char *node, const char *name, int64_t deadline);
 
 /*!
+ * \brief The extended regular expression that matches the names starting with
+ * \p prefix (a valid attribute name), for attrd's pattern requests.
+ */
+char *attr_prefix_regex(const char *prefix);
+
+/*!
  * \brief Delete every transient attribute of \p node whose name starts with
  *        \p prefix, with one `crm_attribute --pattern` call; none is success.
  * \return 0, -EINVAL (invalid node or prefix), -ENOTCONN, -ETIMEDOUT, -EIO,

@@ -86,6 +86,12 @@ wait_for 10 "... and ganesha-active" attr_is ganesha-active absent
 check "... the watcher said ganesha exited" grep -q 'watcher: ganesha.nfsd (pid [0-9]*) exited' <(since "$mark")
 check "... and released the node itself (its pid in the log)" \
     grep -q "ganesha_mon(nfs-mon)\[$wpid\].*releasing this node" <(since "$mark")
+if grep -q 'libcib[.]so' "$AGENT_DIR/ganesha_mon"; then
+    fast=$(since "$mark" | grep -m1 'deleted on n1 through attrd') || true
+    check "... grace-active through attrd and the CIB, no tool (built with Pacemaker IPC)" \
+        test -n "$fast"
+    echo "# ${fast#*NOTICE: }"
+fi
 in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
 if out=$(start_ganesha); then
     gpid=$(head -n1 "$gdir/ganesha.pid")

@@ -46,6 +46,9 @@ onenode_cleanup() {
     if declare -F onenode_cleanup_hook >/dev/null; then
         onenode_cleanup_hook
     fi
+    # GOCF_KEEP_LOG=FILE: the node's pacemaker log outlives the test
+    [[ -z ${GOCF_KEEP_LOG:-} ]] ||
+        cp "$cluster_dir/log/pacemaker/pacemaker.log" "$GOCF_KEEP_LOG" 2>/dev/null
     in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
     bash "$cluster" stop "$cluster_dir" >/dev/null 2>&1
     rm -rf "$work" "$cluster_dir"
