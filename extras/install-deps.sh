@@ -1,6 +1,6 @@
 #!/bin/bash
 # install-deps.sh - install every Debian package ganesha-ocf needs to build,
-# test and run its sandbox (Debian 12 "bookworm").
+# package, test and run its sandbox (Debian 12 "bookworm").
 #
 # Idempotent: when every package is already installed it only checks
 # (dpkg-query) and never touches apt. Otherwise it runs `apt-get update`
@@ -20,10 +20,14 @@ RUNTIME_PKGS=(pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents
     nfs-ganesha nfs-ganesha-vfs dbus libnfs-utils iproute2 iptables procps
     psmisc util-linux strace)
 BENCH_PKGS=(python3-matplotlib)
+# tests/pkg (run-all's package group): dpkg-buildpackage, debhelper (with
+# dh-autoreconf), lintian, and Debian's rpm for rpmbuild
+PKG_PKGS=(dpkg-dev debhelper lintian rpm)
 # the sandbox's real NFS clients: Linux as a program (user-mode Linux) with
 # its NFS client modules; kmod for modprobe inside it
 CLIENT_PKGS=(user-mode-linux kmod)
-ALL_PKGS=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${BENCH_PKGS[@]}" "${CLIENT_PKGS[@]}")
+ALL_PKGS=("${BUILD_PKGS[@]}" "${RUNTIME_PKGS[@]}" "${PKG_PKGS[@]}" "${BENCH_PKGS[@]}"
+    "${CLIENT_PKGS[@]}")
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 
