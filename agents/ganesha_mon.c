@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +49,8 @@
 #define MON_RELEASED_RECHECK_S 10
 /* The watcher's clock: state file, re-assert, probe schedule, a dead ganesha */
 #define MON_TICK_MS 1000
+/* a failed bus name watch is made again after this many seconds */
+#define MON_NAME_REOPEN_S 30
 /* A monitor's question to the watcher, connect included. */
 #define MON_QUERY_MS 3000
 /* The watcher's wait for the state lock before it tries again next tick. */
@@ -1026,7 +1030,7 @@ struct mon_watcher {
     struct daemon_id attrd;
     guint attrd_src;
     /* D-Bus probes run in a thread: a hung ganesha blocks only that one */
-    GAsyncQueue *probe_queue;
+    int probe_wake; /* eventfd: a probe is wanted */
     bool probing;
     int64_t probe_at; /* monotonic deadline of the next probe */
     struct mon_probe probe;
@@ -1302,9 +1306,64 @@ static gboolean watcher_probe_done(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* A change of ganesha's bus name, or of the thread's bus connection. */
+struct name_event {
+    struct mon_watcher *w;
+    int ev;    /* GRACE_NAME_* bits, or -errno: the watch is down */
+    char *why; /* with -errno */
+};
+
+static void watcher_probe_now(struct mon_watcher *w);
+
+static gboolean watcher_name_event(gpointer data)
+{
+    struct name_event *e = data;
+    struct mon_watcher *w = e->w;
+
+    if (e->ev < 0) {
+        log_info("watcher: not following ganesha's bus name: %s", e->why);
+    } else if (e->ev & GRACE_NAME_GAINED) {
+        log_info("watcher: %s has an owner on the system bus again",
+                 GRACE_BUS_NAME);
+        if (w->st.unanswered > 0) {
+            watcher_probe_now(w);
+        }
+        if (!watcher_published(w)) {
+            watcher_observe(w); /* a ganesha back: publish it now */
+        }
+    } else if (e->ev & GRACE_NAME_LOST) {
+        log_notice("watcher: %s lost its owner on the system bus%s",
+                   GRACE_BUS_NAME,
+                   watcher_published(w) ? ": probing ganesha.nfsd now" : "");
+        watcher_probe_now(w);
+    }
+    g_free(e->why);
+    g_free(e);
+    return G_SOURCE_REMOVE;
+}
+
+static void watcher_post_name(struct mon_watcher *w, int ev, char *why)
+{
+    struct name_event *e = g_new0(struct name_event, 1);
+
+    e->w = w;
+    e->ev = ev;
+    e->why = why;
+    g_idle_add(watcher_name_event, e);
+}
+
+/*
+ * The D-Bus thread: follows ganesha's bus name (NameOwnerChanged on a
+ * connection of its own) and runs the probes the loop asks for through
+ * probe_wake. While nothing happens it sleeps in poll(), with no timer.
+ */
 static gpointer watcher_probe_thread(gpointer data)
 {
     struct mon_watcher *w = data;
+    struct grace_name_watch *nw = NULL;
+    int64_t reopen_at = 0;
+    bool watch_down = false; /* told the loop already */
+    int owned = -1;          /* the name's owner as last told: unknown */
     sigset_t alarm_only;
 
     /* grace_get() bounds connect() with SIGALRM: it must land here */
@@ -1312,14 +1371,74 @@ static gpointer watcher_probe_thread(gpointer data)
     sigaddset(&alarm_only, SIGALRM);
     pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
     for (;;) {
-        struct probe_done *d = g_new0(struct probe_done, 1);
-        bool in_grace = false;
+        bool woken = false;
+        uint64_t count;
+        int ev = 0;
 
-        (void)g_async_queue_pop(w->probe_queue);
-        d->w = w;
-        d->r = grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
-                         &in_grace, &d->why);
-        g_idle_add(watcher_probe_done, d);
+        if (nw == NULL && deadline_passed(reopen_at)) {
+            char *why = NULL;
+            bool now_owned = false;
+            int r = grace_name_watch_open(
+                deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER), &nw, &now_owned,
+                &why);
+
+            if (r < 0) {
+                reopen_at =
+                    deadline_in(MON_NAME_REOPEN_S * 1000, DEADLINE_NEVER);
+                if (!watch_down) {
+                    watcher_post_name(
+                        w, r,
+                        g_strdup_printf("%s; again every %d s, the probes "
+                                        "go on meanwhile",
+                                        why, MON_NAME_REOPEN_S));
+                }
+                g_free(why);
+                watch_down = true;
+            } else {
+                watch_down = false;
+                /* what changed while no watch was there */
+                if (owned >= 0 && now_owned != (owned == 1)) {
+                    ev = now_owned ? GRACE_NAME_GAINED : GRACE_NAME_LOST;
+                }
+                owned = now_owned;
+            }
+        }
+        if (nw != NULL && ev == 0) {
+            ev = grace_name_watch_wait(nw, w->probe_wake, -1, &woken);
+            if (ev < 0) {
+                grace_name_watch_close(nw);
+                nw = NULL;
+                reopen_at = deadline_in(1000, DEADLINE_NEVER);
+                watcher_post_name(w, ev,
+                                  g_strdup("the system bus closed the "
+                                           "connection (restarted?); "
+                                           "following it again in 1 s"));
+                watch_down = true;
+                ev = 0;
+            }
+        } else if (nw == NULL) {
+            struct pollfd pfd = {.fd = w->probe_wake, .events = POLLIN};
+            int64_t left = deadline_left_ms(reopen_at);
+
+            woken = poll(&pfd, 1, (int)MIN(MAX(left, 1), 60000)) > 0;
+        }
+        if (ev > 0) {
+            if (ev & GRACE_NAME_GAINED) {
+                owned = 1;
+            } else if (ev & GRACE_NAME_LOST) {
+                owned = 0;
+            }
+            watcher_post_name(w, ev, NULL);
+        }
+        if (woken && read(w->probe_wake, &count, sizeof(count)) > 0) {
+            struct probe_done *d = g_new0(struct probe_done, 1);
+            bool in_grace = false;
+
+            d->w = w;
+            d->r = grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                             &in_grace, &d->why);
+            g_idle_add(watcher_probe_done, d);
+        }
     }
     return NULL;
 }
@@ -1370,6 +1489,21 @@ static void watcher_verify(struct mon_watcher *w)
     watcher_observe(w);
 }
 
+/* Ask the D-Bus thread for a probe now, unless one runs or none is due. */
+static void watcher_probe_now(struct mon_watcher *w)
+{
+    uint64_t one = 1;
+
+    if (w->probing || w->check_level < 10 ||
+        (!watcher_published(w) && w->st.unanswered == 0)) {
+        return;
+    }
+    w->probing = true;
+    if (write(w->probe_wake, &one, sizeof(one)) != sizeof(one)) {
+        w->probing = false; /* the next tick asks again */
+    }
+}
+
 static gboolean watcher_tick(gpointer data)
 {
     struct mon_watcher *w = data;
@@ -1400,10 +1534,9 @@ static gboolean watcher_tick(gpointer data)
     } else if (w->attrd_verify > 0 && published) {
         watcher_verify(w);
     }
-    if (w->check_level >= 10 && (published || unanswered) && !w->probing &&
+    if (w->check_level >= 10 && (published || unanswered) &&
         deadline_passed(w->probe_at)) {
-        w->probing = true;
-        g_async_queue_push(w->probe_queue, GINT_TO_POINTER(1));
+        watcher_probe_now(w);
     }
     if (w->retry || (!published && !unanswered) ||
         (published && !w->attrd_wait &&
@@ -1520,7 +1653,13 @@ static int mon_watch_main(struct ocf_ctx *ctx)
         return OCF_ERR_GENERIC;
     }
     execd_fd = watcher_follow_execd(&w);
-    w.probe_queue = g_async_queue_new();
+    w.probe_wake = eventfd(0, EFD_CLOEXEC);
+    if (w.probe_wake < 0) {
+        ocf_exit_reason("watcher: eventfd: %s", g_strerror(errno));
+        watchipc_server_stop(w.ipc);
+        g_free(w.key);
+        return OCF_ERR_GENERIC;
+    }
     g_thread_unref(g_thread_new("dbus-probe", watcher_probe_thread, &w));
     (void)g_unix_signal_add(SIGTERM, watcher_signalled, &w);
     (void)g_unix_signal_add(SIGINT, watcher_signalled, &w);

@@ -49,6 +49,7 @@ static void set_reason(char **ret_reason, char *reason)
     X(dbus_connection_dispatch)                                                \
     X(dbus_connection_get_is_connected)                                        \
     X(dbus_connection_open_private)                                            \
+    X(dbus_connection_pop_message)                                             \
     X(dbus_connection_send_with_reply)                                         \
     X(dbus_connection_set_exit_on_disconnect)                                  \
     X(dbus_connection_set_watch_functions)                                     \
@@ -62,6 +63,7 @@ static void set_reason(char **ret_reason, char *reason)
     X(dbus_message_iter_get_basic)                                             \
     X(dbus_message_iter_init)                                                  \
     X(dbus_message_iter_next)                                                  \
+    X(dbus_message_is_signal)                                                  \
     X(dbus_message_new_method_call)                                            \
     X(dbus_message_unref)                                                      \
     X(dbus_pending_call_cancel)                                                \
@@ -136,6 +138,7 @@ static int libdbus_load(char **ret_reason)
 #define dbus_connection_get_is_connected                                       \
     libdbus.dbus_connection_get_is_connected
 #define dbus_connection_open_private libdbus.dbus_connection_open_private
+#define dbus_connection_pop_message libdbus.dbus_connection_pop_message
 #define dbus_connection_send_with_reply libdbus.dbus_connection_send_with_reply
 #define dbus_connection_set_exit_on_disconnect                                 \
     libdbus.dbus_connection_set_exit_on_disconnect
@@ -151,6 +154,7 @@ static int libdbus_load(char **ret_reason)
 #define dbus_message_iter_get_basic libdbus.dbus_message_iter_get_basic
 #define dbus_message_iter_init libdbus.dbus_message_iter_init
 #define dbus_message_iter_next libdbus.dbus_message_iter_next
+#define dbus_message_is_signal libdbus.dbus_message_is_signal
 #define dbus_message_new_method_call libdbus.dbus_message_new_method_call
 #define dbus_message_unref libdbus.dbus_message_unref
 #define dbus_pending_call_cancel libdbus.dbus_pending_call_cancel
@@ -238,10 +242,14 @@ static void watch_remove(DBusWatch *watch, void *data)
     }
 }
 
-/* Poll the connection's watches once, for at most \p timeout ms. */
-static int watches_poll(struct watch_set *set, int timeout)
+/*
+ * Poll the connection's watches once, for at most \p timeout ms, and
+ * \p extra_fd (if >= 0) for input, which sets *ret_extra.
+ */
+static int watches_poll_extra(struct watch_set *set, int timeout, int extra_fd,
+                              bool *ret_extra)
 {
-    struct pollfd fds[GRACE_MAX_WATCHES];
+    struct pollfd fds[GRACE_MAX_WATCHES + 1];
     DBusWatch *polled[GRACE_MAX_WATCHES];
     size_t n = 0;
     size_t i;
@@ -264,9 +272,15 @@ static int watches_poll(struct watch_set *set, int timeout)
     if (n == 0) {
         return -ENOTCONN;
     }
-    ready = poll(fds, (nfds_t)n, timeout);
+    if (extra_fd >= 0) {
+        fds[n] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
+    }
+    ready = poll(fds, (nfds_t)(n + (extra_fd >= 0)), timeout);
     if (ready < 0) {
         return errno == EINTR ? 0 : -errno;
+    }
+    if (extra_fd >= 0 && fds[n].revents != 0) {
+        *ret_extra = true;
     }
     for (i = 0; i < n; i++) {
         unsigned int condition = 0;
@@ -282,6 +296,13 @@ static int watches_poll(struct watch_set *set, int timeout)
         (void)dbus_watch_handle(polled[i], condition);
     }
     return 0;
+}
+
+static int watches_poll(struct watch_set *set, int timeout)
+{
+    bool unused = false;
+
+    return watches_poll_extra(set, timeout, -1, &unused);
 }
 
 /*
@@ -699,4 +720,135 @@ int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason)
     rc = grace_get_reply_parse(reply, ret_in_grace, ret_reason);
     dbus_message_unref(reply);
     return rc;
+}
+
+/* ---- following ganesha's bus name ------------------------------------- */
+
+struct grace_name_watch {
+    DBusConnection *conn;
+    struct watch_set set;
+};
+
+int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
+                          bool *ret_owned, char **ret_reason)
+{
+    const char *rule = "type='signal',sender='" DBUS_SERVICE_DBUS
+                       "',interface='" DBUS_INTERFACE_DBUS
+                       "',member='NameOwnerChanged',arg0='" GRACE_BUS_NAME "'";
+    struct grace_name_watch *nw;
+    DBusMessage *msg;
+    DBusMessage *reply;
+    DBusError error;
+    int rc;
+
+    rc = libdbus_load(ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
+    nw = g_new0(struct grace_name_watch, 1);
+    rc = bus_connect(deadline, &nw->set, &nw->conn, ret_reason);
+    if (rc < 0) {
+        g_free(nw);
+        return rc;
+    }
+    msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+                                       DBUS_INTERFACE_DBUS, "AddMatch");
+    if (msg == NULL || !dbus_message_append_args(msg, DBUS_TYPE_STRING, &rule,
+                                                 DBUS_TYPE_INVALID)) {
+        if (msg != NULL) {
+            dbus_message_unref(msg);
+        }
+        grace_name_watch_close(nw);
+        return -ENOMEM;
+    }
+    dbus_error_init(&error);
+    reply = call_bounded(nw->conn, &nw->set, msg, deadline, &error);
+    dbus_message_unref(msg);
+    if (reply == NULL) {
+        rc = error_to_errno(error.name);
+        set_reason(ret_reason,
+                   g_strdup_printf("D-Bus AddMatch for %s failed: %s: %s",
+                                   GRACE_BUS_NAME, error.name, error.message));
+        dbus_error_free(&error);
+        grace_name_watch_close(nw);
+        return rc;
+    }
+    dbus_message_unref(reply);
+    /* subscribed first, then asked: no change falls in between */
+    rc = name_has_owner(nw->conn, &nw->set, deadline);
+    if (rc < 0) {
+        set_reason(ret_reason, g_strdup_printf("D-Bus NameHasOwner(%s) failed",
+                                               GRACE_BUS_NAME));
+        grace_name_watch_close(nw);
+        return rc;
+    }
+    *ret_owned = rc == 1;
+    *ret = nw;
+    return 0;
+}
+
+/* GRACE_NAME_* of one queued message, or -ENOTCONN for Disconnected. */
+static int name_watch_message(DBusMessage *msg)
+{
+    const char *name = NULL;
+    const char *old_owner = NULL;
+    const char *new_owner = NULL;
+    DBusError error;
+    int ev = 0;
+
+    if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
+        return -ENOTCONN;
+    }
+    if (!dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged")) {
+        return 0;
+    }
+    dbus_error_init(&error);
+    if (dbus_message_get_args(msg, &error, DBUS_TYPE_STRING, &name,
+                              DBUS_TYPE_STRING, &old_owner, DBUS_TYPE_STRING,
+                              &new_owner, DBUS_TYPE_INVALID) &&
+        strcmp(name, GRACE_BUS_NAME) == 0) {
+        ev |= old_owner[0] != '\0' ? GRACE_NAME_LOST : 0;
+        ev |= new_owner[0] != '\0' ? GRACE_NAME_GAINED : 0;
+    }
+    dbus_error_free(&error);
+    return ev;
+}
+
+int grace_name_watch_wait(struct grace_name_watch *nw, int wake_fd,
+                          int timeout_ms, bool *ret_woken)
+{
+    DBusMessage *msg;
+    int events = 0;
+    int rc;
+
+    *ret_woken = false;
+    rc = watches_poll_extra(&nw->set, timeout_ms, wake_fd, ret_woken);
+    if (rc < 0) {
+        return rc;
+    }
+    while ((msg = dbus_connection_pop_message(nw->conn)) != NULL) {
+        int ev = name_watch_message(msg);
+
+        dbus_message_unref(msg);
+        if (ev < 0) {
+            return ev;
+        }
+        events |= ev;
+    }
+    if (!dbus_connection_get_is_connected(nw->conn)) {
+        return -ENOTCONN;
+    }
+    return events;
+}
+
+void grace_name_watch_close(struct grace_name_watch *nw)
+{
+    if (nw == NULL) {
+        return;
+    }
+    if (nw->conn != NULL) {
+        dbus_connection_close(nw->conn);
+        dbus_connection_unref(nw->conn);
+    }
+    g_free(nw);
 }

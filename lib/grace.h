@@ -74,4 +74,33 @@ int grace_start_reply_parse(struct DBusMessage *reply, const char *arg,
 int grace_get_reply_parse(struct DBusMessage *reply, bool *ret_in_grace,
                           char **ret_reason);
 
+/*
+ * Following ganesha's bus name (the resident watcher): a private system bus
+ * connection that receives NameOwnerChanged for GRACE_BUS_NAME.
+ */
+struct grace_name_watch;
+
+#define GRACE_NAME_LOST 1   /*!< the name lost its owner */
+#define GRACE_NAME_GAINED 2 /*!< the name got an owner */
+
+/*!
+ * \brief Connect to the system bus, subscribe to the name's changes and
+ *        tell whether it has an owner now, bounded by \p deadline.
+ * \return 0 or -errno (*ret_reason set)
+ */
+int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
+                          bool *ret_owned, char **ret_reason);
+
+/*!
+ * \brief Wait up to \p timeout_ms (-1: no bound) for a change of the name
+ *        or input on \p wake_fd (if >= 0; *ret_woken tells, nothing is read).
+ * \return GRACE_NAME_* bits (0: none), or -ENOTCONN when the bus closed the
+ *         connection (close the watch and open a new one)
+ */
+int grace_name_watch_wait(struct grace_name_watch *nw, int wake_fd,
+                          int timeout_ms, bool *ret_woken);
+
+/*! \brief Close the connection and free \p nw (NULL is fine). */
+void grace_name_watch_close(struct grace_name_watch *nw);
+
 #endif

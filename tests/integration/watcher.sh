@@ -20,6 +20,7 @@ onenode_cleanup_hook() {
 onenode_begin watcher strace
 log_lines() { wc -l <"$cluster_dir/log/pacemaker/pacemaker.log"; }
 since() { tail -n +"$(($1 + 1))" "$cluster_dir/log/pacemaker/pacemaker.log"; }
+logged_since() { since "$1" | grep -q "$2"; } # logged_since MARK PATTERN
 
 onenode_up
 gpid=$(head -n1 "$gdir/ganesha.pid")
@@ -84,6 +85,8 @@ kill -KILL "$gpid"
 wait_for 5 "ganesha killed: the watcher deletes grace-active" attr_is grace-active absent
 wait_for 10 "... and ganesha-active" attr_is ganesha-active absent
 check "... the watcher said ganesha exited" grep -q 'watcher: ganesha.nfsd (pid [0-9]*) exited' <(since "$mark")
+wait_for 5 "... and saw its bus name lose its owner (NameOwnerChanged)" \
+    logged_since "$mark" 'org.ganesha.nfsd lost its owner on the system bus'
 check "... and released the node itself (its pid in the log)" \
     grep -q "ganesha_mon(nfs-mon)\[$wpid\].*releasing this node" <(since "$mark")
 if grep -q 'libcib[.]so' "$AGENT_DIR/ganesha_mon"; then
@@ -96,6 +99,8 @@ in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
 if out=$(start_ganesha); then
     gpid=$(head -n1 "$gdir/ganesha.pid")
     wait_for 10 "ganesha restarted: the watcher publishes it again" both_set
+    wait_for 5 "... and saw its bus name owned again" \
+        logged_since "$mark" 'org.ganesha.nfsd has an owner on the system bus again'
 else
     not_ok "ganesha restarted" "$out"
 fi
