@@ -21,6 +21,7 @@ onenode_begin watcher strace
 log_lines() { wc -l <"$cluster_dir/log/pacemaker/pacemaker.log"; }
 since() { tail -n +"$(($1 + 1))" "$cluster_dir/log/pacemaker/pacemaker.log"; }
 logged_since() { since "$1" | grep -q "$2"; } # logged_since MARK PATTERN
+gone() { [[ ! -d /proc/$1 ]]; }
 
 onenode_up
 gpid=$(head -n1 "$gdir/ganesha.pid")
@@ -135,6 +136,21 @@ holds 3 "... both attributes stay 1" both_set
 check "... nothing was released" test -z "$(since "$mark" | grep 'releasing this node')"
 wpid=$(watcher_pid)
 
+# ---- its pacemaker-execd dies: the watcher goes with it, nothing moves ----
+mark=$(log_lines)
+execd=$(tr '\0' '\n' <"/proc/$wpid/environ" 2>/dev/null | sed -n 's/^GOCF_MON_EXECD=//p')
+if [[ -n $execd && $(cat "/proc/$execd/comm" 2>/dev/null) == pacemaker-exec* ]]; then
+    kill -KILL "$execd"
+    wait_for 10 "pacemaker-execd killed: the watcher it started exits" gone "$wpid"
+    check "... saying why" logged_since "$mark" 'watcher exits: the pacemaker-execd that started it is gone'
+    wait_for 90 "... the respawned executor's monitor starts a new watcher" watcher_new "$wpid"
+    wait_for 30 "... both attributes are 1" both_set
+    check "... nothing was released" test -z "$(since "$mark" | grep 'releasing this node')"
+    wpid=$(watcher_pid)
+else
+    not_ok "the watcher knows its pacemaker-execd" "GOCF_MON_EXECD=$execd"
+fi
+
 # ---- a removed state file ends a watcher (one started by hand) ---------
 rsc=$work/rsctmp
 mkdir -p "$rsc"
@@ -146,7 +162,6 @@ check "an instance started by hand publishes its own attributes" attr_is wt-acti
 hand=$(watcher_pids | grep -vx "$wpid" | head -1)
 check "... with its own watcher" test -n "$hand"
 rm -f "$rsc/ganesha_mon-wt"
-gone() { [[ ! -d /proc/$1 ]]; }
 wait_for 5 "... which exits once its state file is removed" gone "$hand"
 check "... leaving the cluster's watcher alone" watcher_is "$wpid"
 in_cluster crm_attribute -N "$node" -n wt-grace -l reboot -D >/dev/null 2>&1
