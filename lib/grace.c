@@ -496,6 +496,15 @@ out_close_conn:
     return rc;
 }
 
+/* libdbus loaded, then bus_connect(). */
+static int bus_open(int64_t deadline, struct watch_set *set,
+                    DBusConnection **ret_conn, char **ret_reason)
+{
+    int rc = libdbus_load(ret_reason);
+
+    return rc < 0 ? rc : bus_connect(deadline, set, ret_conn, ret_reason);
+}
+
 /* 1 if ganesha's name has an owner on the bus, 0 if not, or -errno. */
 static int name_has_owner(DBusConnection *conn, struct watch_set *set,
                           int64_t deadline)
@@ -547,11 +556,7 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
     DBusError error;
     int rc;
 
-    rc = libdbus_load(ret_reason);
-    if (rc < 0) {
-        return rc;
-    }
-    rc = bus_connect(deadline, &set, &conn, ret_reason);
+    rc = bus_open(deadline, &set, &conn, ret_reason);
     if (rc < 0) {
         return rc;
     }
@@ -741,12 +746,8 @@ int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
     DBusError error;
     int rc;
 
-    rc = libdbus_load(ret_reason);
-    if (rc < 0) {
-        return rc;
-    }
     nw = g_new0(struct grace_name_watch, 1);
-    rc = bus_connect(deadline, &nw->set, &nw->conn, ret_reason);
+    rc = bus_open(deadline, &nw->set, &nw->conn, ret_reason);
     if (rc < 0) {
         g_free(nw);
         return rc;

@@ -1,52 +1,20 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # the PKG_* lists are read by the tests
-# lib/tap.sh: TAP helpers of the package tests (sourced, bash), as the
-# integration tests' lib/agents.sh has them: the plan comes last.
+# tests/pkg/lib/tap.sh: what the package tests add to tests/lib/tap.sh (skip,
+# bail) and the one list of the paths the package installs.
 
-tap_n=0
-tap_failed=0
-
-ok() { # ok DESCRIPTION
-    tap_n=$((tap_n + 1))
-    echo "ok $tap_n - $1"
-}
-
-not_ok() { # not_ok DESCRIPTION [DIAGNOSTIC...]
-    tap_n=$((tap_n + 1))
-    tap_failed=$((tap_failed + 1))
-    echo "not ok $tap_n - $1"
-    shift
-    local line
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/#   /'
-    done
-}
-
-check() { # check DESCRIPTION CMD...: one test point from a command's status
-    local desc=$1
-    shift
-    if "$@"; then ok "$desc"; else not_ok "$desc" "command failed: $*"; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/tap.sh"
 
 skip() { # skip DESCRIPTION REASON
     tap_n=$((tap_n + 1))
     echo "ok $tap_n - $1 # SKIP $2"
 }
 
-skip_all() { # skip_all REASON
-    echo "1..0 # SKIP $1"
-    exit 0
-}
-
 bail() { # bail REASON: a step the rest depends on failed; plan what ran
     not_ok "$1" "${@:2}"
     echo "1..$tap_n"
     exit 1
-}
-
-done_testing() {
-    echo "1..$tap_n"
-    ((tap_failed == 0))
 }
 
 # The paths the package installs, relative to /, and their kind: the one
