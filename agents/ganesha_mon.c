@@ -1443,7 +1443,11 @@ static gpointer watcher_probe_thread(gpointer data)
     return NULL;
 }
 
-/* Whether the state file is still there: stop removes it. */
+/*
+ * Whether the state file is still there: stop removes it. Not
+ * state_exists(), which says no on any error: only a definite ENOENT ends
+ * the watcher, an unreadable directory (EIO, EACCES) keeps it.
+ */
 static bool watcher_state_exists(const struct mon_watcher *w)
 {
     g_autofree char *path = g_build_filename(state_dir(), w->key, NULL);
