@@ -1,7 +1,8 @@
 /*
  * run: spawn a program from an argv (fork + execvp, never a shell), capture
- * its stdout and stderr (bounded), and kill it at the deadline. The child
- * dies with the agent; it is always reaped; no descriptor outlives the call.
+ * its stdout and stderr (bounded: more is an error, never a cut), and kill it
+ * at the deadline. The child dies with the agent; it is always reaped; no
+ * descriptor outlives the call.
  */
 #include "config.h"
 
@@ -222,17 +223,20 @@ static int read_report(int fd)
 struct stream {
     int fd;
     GString *buf;
+    bool over; /* it carried more than RUN_OUTPUT_MAX bytes */
 };
 
 /*
  * Read what is there, a bounded amount per call so that a writer faster
- * than us cannot keep us from the deadline; close the stream at EOF.
+ * than us cannot keep us from the deadline; close the stream at EOF. A
+ * stream past RUN_OUTPUT_MAX is marked and read no further: a cut output
+ * would parse as a shorter one, or fail to parse for no stated reason.
  */
 static void stream_read(struct stream *s)
 {
     char chunk[65536];
 
-    for (int i = 0; i < 16; i++) {
+    for (int i = 0; i < 16 && !s->over; i++) {
         ssize_t n = read(s->fd, chunk, sizeof(chunk));
 
         if (n < 0 && errno == EINTR) {
@@ -246,13 +250,11 @@ static void stream_read(struct stream *s)
             s->fd = -1;
             return;
         }
-        if (s->buf->len < RUN_OUTPUT_MAX) {
-            size_t room = RUN_OUTPUT_MAX - s->buf->len;
-
-            g_string_append_len(s->buf, chunk,
-                                (gssize)((size_t)n < room ? (size_t)n : room));
+        if ((size_t)n > RUN_OUTPUT_MAX - s->buf->len) {
+            s->over = true;
+            return;
         }
-        /* beyond the limit: keep draining so the child never blocks */
+        g_string_append_len(s->buf, chunk, n);
     }
 }
 
@@ -315,6 +317,9 @@ static int wait_child(pid_t pid, int pidfd, struct stream *streams,
                 if (streams[i].fd >= 0) {
                     stream_read(&streams[i]);
                 }
+                if (streams[i].over) {
+                    return -EMSGSIZE;
+                }
             }
             break;
         } else if (nfds == 0) {
@@ -350,6 +355,9 @@ static int wait_child(pid_t pid, int pidfd, struct stream *streams,
             }
             if (idx[k] >= 0) {
                 stream_read(&streams[idx[k]]);
+                if (streams[idx[k]].over) {
+                    return -EMSGSIZE;
+                }
             } else {
                 exited = true;
             }
@@ -373,7 +381,7 @@ int run_argv(const char *const *argv, int64_t deadline,
              struct run_result *ret_result)
 {
     g_autofree char *cmd = NULL;
-    struct stream streams[2] = {{-1, NULL}, {-1, NULL}};
+    struct stream streams[2] = {{-1, NULL, false}, {-1, NULL, false}};
     int out_pipe[2] = {-1, -1};
     int err_pipe[2] = {-1, -1};
     int report_pipe[2] = {-1, -1};
@@ -453,6 +461,9 @@ int run_argv(const char *const *argv, int64_t deadline,
         kill_and_reap(pid);
         if (rc == -ETIMEDOUT) {
             log_debug("%s killed at its deadline", argv[0]);
+        } else if (rc == -EMSGSIZE) {
+            log_debug("%s killed: more than %d bytes on %s", argv[0],
+                      RUN_OUTPUT_MAX, streams[0].over ? "stdout" : "stderr");
         } else {
             log_debug("waiting for %s failed: %s", argv[0], strerror(-rc));
         }

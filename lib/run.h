@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/*! Captured output is cut at this many bytes per stream. */
+/*!
+ * Most bytes captured per stream; a program that writes more on either
+ * stream is killed and run_argv() returns -EMSGSIZE (never a cut output).
+ */
 #define RUN_OUTPUT_MAX (1024 * 1024)
 
 struct run_result {
@@ -38,6 +41,8 @@ struct run_result {
  * \return 0 if the program ran and exited (whatever its status),
  *         -ENOENT if it cannot be found or executed,
  *         -ETIMEDOUT if it was killed at the deadline,
+ *         -EMSGSIZE if it wrote more than RUN_OUTPUT_MAX bytes on stdout or
+ *         on stderr (it is killed then; nothing is returned of it),
  *         another negative errno on other failures
  */
 int run_argv(const char *const *argv, int64_t deadline,

@@ -1,5 +1,5 @@
 /*
- * test_run: run_argv() exit codes, output capture and its bound, missing
+ * test_run: run_argv() exit codes, output capture and its limit, missing
  * programs, the deadline kill (and the reaping after it), descriptors,
  * OCF_TESTER_FAIL_HAVE_BINARY; run_have_program().
  */
@@ -142,19 +142,46 @@ static void test_stdin_is_dev_null(void **state)
     run_result_clear(&res);
 }
 
-static void test_output_bounded(void **state)
+/* Exactly the limit is an output; one byte more is an error, not a cut. */
+static void test_output_at_limit(void **state)
 {
+    g_autofree char *script = g_strdup_printf(
+        "head -c %d /dev/zero | tr '\\000' x; echo done >&2", RUN_OUTPUT_MAX);
     struct run_result res = {0};
     int rc;
 
-    RUN(rc, res, "sh", "-c",
-        "head -c 3000000 /dev/zero | tr '\\000' x; echo done >&2");
+    RUN(rc, res, "sh", "-c", script);
     assert_int_equal(rc, 0);
     assert_int_equal(res.exit_status, 0);
-    /* cut at the limit, and the child was drained, not blocked */
     assert_int_equal(strlen(res.out), RUN_OUTPUT_MAX);
     assert_string_equal(res.err, "done\n");
     run_result_clear(&res);
+}
+
+static void test_output_over_limit(void **state)
+{
+    g_autofree char *one_more = g_strdup_printf(
+        "head -c %d /dev/zero | tr '\\000' x", RUN_OUTPUT_MAX + 1);
+    struct run_result res = {0};
+    int64_t start = deadline_now();
+    int rc;
+
+    RUN(rc, res, "sh", "-c", one_more);
+    if (rc != -EMSGSIZE) {
+        fail_msg("RUN_OUTPUT_MAX + 1 bytes on stdout gave %d (%s), not "
+                 "-EMSGSIZE: a cut output would parse as a shorter one",
+                 rc, g_strerror(-rc));
+    }
+    assert_null(res.out);
+    assert_null(res.err);
+    assert_no_children();
+
+    /* stderr too; and an endless writer is stopped at the limit, at once */
+    RUN(rc, res, "sh", "-c", "yes >&2");
+    assert_int_equal(rc, -EMSGSIZE);
+    assert_null(res.out);
+    assert_true(deadline_now() - start < 5000000);
+    assert_no_children();
 }
 
 static void test_missing_program(void **state)
@@ -315,11 +342,18 @@ static void test_grandchild_keeps_pipe(void **state)
     int64_t start = deadline_now();
     int rc = run_argv(argv, deadline_in(10000, DEADLINE_NEVER), &res);
 
-    assert_int_equal(rc, 0);
-    assert_int_equal(res.exit_status, 0);
-    /* done when the child is, not at the 10 s deadline */
+    /*
+     * done when the child is, not at the 10 s deadline; how much of the
+     * flood was read before the exit was seen varies: past the limit it is
+     * refused, below it the output is whole as far as it goes
+     */
     assert_true(deadline_now() - start < 5000000);
-    assert_true(strlen(res.out) <= RUN_OUTPUT_MAX);
+    if (rc == 0) {
+        assert_int_equal(res.exit_status, 0);
+        assert_true(strlen(res.out) <= RUN_OUTPUT_MAX);
+    } else {
+        assert_int_equal(rc, -EMSGSIZE);
+    }
     run_result_clear(&res);
 }
 
@@ -427,7 +461,8 @@ int main(void)
         cmocka_unit_test(test_capture_stdout_stderr),
         cmocka_unit_test(test_argv_not_a_shell),
         cmocka_unit_test(test_stdin_is_dev_null),
-        cmocka_unit_test(test_output_bounded),
+        cmocka_unit_test(test_output_at_limit),
+        cmocka_unit_test(test_output_over_limit),
         cmocka_unit_test(test_missing_program),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_deadline_kills),
