@@ -568,7 +568,7 @@ static void prestop_merge(const struct ocf_ctx *ctx, const char *local,
             if (r < 0) {
                 log_warn("cannot read the node states (%s): taking over %s, "
                          "named by the pre-stop notification only",
-                         g_strerror(-r), node);
+                         attr_strerror(r), node);
                 g_ptr_array_add(names, g_strdup(node));
                 continue;
             }

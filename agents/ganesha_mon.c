@@ -703,7 +703,7 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
     if (last_error < 0 && missing == NULL) {
         log_warn("cannot read the survivors' grace acks: %s; releasing "
                  "after %lld ms without confirmation from: %s",
-                 g_strerror(-last_error),
+                 attr_strerror(last_error),
                  (long long)(deadline_now() - begin) / 1000,
                  missing != NULL ? missing : "(unknown)");
     } else {

@@ -92,7 +92,8 @@ const char *attr_strerror(int r)
 /*
  * Run a Pacemaker tool and map how it ended: 0 (exit 0, *result kept),
  * -ENXIO (exit 105), -ENOTCONN (cluster unreachable), -ETIMEDOUT, -ENOENT,
- * -EIO (logged with the tool's first stderr line).
+ * -EMSGSIZE (more output than RUN_OUTPUT_MAX), -EIO (logged with the tool's
+ * first stderr line).
  */
 static int run_tool(const char *const *argv, int64_t deadline,
                     struct run_result *result)
@@ -109,6 +110,16 @@ static int run_tool(const char *const *argv, int64_t deadline,
     if (rc == -ETIMEDOUT) {
         log_warn("%s did not finish before the deadline", argv[0]);
         set_why(rc, "%s did not finish before the deadline", argv[0]);
+        return rc;
+    }
+    if (rc == -EMSGSIZE) {
+        /* a cut answer would read as fewer nodes or fail as bad XML */
+        log_err("%s wrote more than %d KiB: refused, not cut", argv[0],
+                RUN_OUTPUT_MAX / 1024);
+        set_why(rc,
+                "%s wrote more than %d KiB, the most an agent reads: its "
+                "answer was refused, not cut",
+                argv[0], RUN_OUTPUT_MAX / 1024);
         return rc;
     }
     if (rc < 0) {

@@ -456,6 +456,34 @@ static void test_tool_stderr_in_reason(void **state)
 }
 
 /*
+ * A tool that writes more than RUN_OUTPUT_MAX: the call fails with
+ * -EMSGSIZE and a reason that says so. Cut, the answer would not parse (or
+ * would read as fewer nodes), and nothing would say why.
+ */
+static void test_snapshot_over_limit(void **state)
+{
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *path = NULL;
+    g_autofree char *script = g_strdup_printf(
+        "#!/bin/sh\necho '<status>'\nhead -c %d /dev/zero | tr '\\000' ' '\n"
+        "echo '</status>'\n",
+        RUN_OUTPUT_MAX);
+    g_autofree char *tool = stub_tool("cibadmin", script, &path);
+    GPtrArray *nodes = NULL;
+    int r;
+
+    g_setenv("PATH", path, TRUE);
+    r = attr_snapshot(test_deadline(), &nodes);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(tool);
+    assert_int_equal(r, -EMSGSIZE);
+    assert_null(nodes);
+    assert_string_equal(attr_strerror(r),
+                        "cibadmin wrote more than 1024 KiB, the most an agent "
+                        "reads: its answer was refused, not cut");
+}
+
+/*
  * No cluster at all: run the calls in a child that has a network namespace
  * of its own (Pacemaker's IPC sockets are abstract, so it reaches nothing).
  */
@@ -737,6 +765,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_local_node_strange_answer,
                                         cib_setup, cib_teardown),
         cmocka_unit_test_setup_teardown(test_tool_stderr_in_reason, cib_setup,
+                                        cib_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_over_limit, cib_setup,
                                         cib_teardown),
         cmocka_unit_test(test_no_cluster),
     };
