@@ -1,7 +1,8 @@
 /*
  * attr: transient (reboot-lifetime) node attributes through crm_attribute,
  * the local node's cluster name, and a snapshot of every node's state and
- * transient attributes from one cibadmin query, parsed with GMarkup.
+ * transient attributes from one cibadmin query (node states without their
+ * operation history), parsed with GMarkup.
  */
 #include "config.h"
 
@@ -458,6 +459,7 @@ static bool state_is(const char *value, const char *word)
 struct snapshot_parse {
     GPtrArray *nodes;
     struct attr_node *current; /* node_state being read, or NULL */
+    struct attr_node *last;    /* last node_state of a flat answer, or NULL */
 };
 
 static bool in_transient_set(GMarkupParseContext *context)
@@ -470,6 +472,19 @@ static bool in_transient_set(GMarkupParseContext *context)
            strcmp(stack->next->data, "instance_attributes") == 0 &&
            strcmp(stack->next->next->data, "transient_attributes") == 0 &&
            strcmp(stack->next->next->next->data, "node_state") == 0;
+}
+
+/*
+ * A match of ATTR_SNAPSHOT_XPATH's flat answer: a child of <xpath-query>.
+ * Its nvpairs follow their node_state (XPath results come in document
+ * order, and a node's nvpairs are inside its node_state).
+ */
+static bool in_flat_answer(GMarkupParseContext *context)
+{
+    const GSList *stack = g_markup_parse_context_get_element_stack(context);
+
+    return stack != NULL && stack->next != NULL &&
+           strcmp(stack->next->data, "xpath-query") == 0;
 }
 
 static const char *attr_value(const char **names, const char **values,
@@ -494,9 +509,13 @@ static void snapshot_start(GMarkupParseContext *context, const char *element,
     if (strcmp(element, "node_state") == 0) {
         const char *uname = attr_value(names, values, "uname");
         const char *join = attr_value(names, values, "join");
+        bool flat = in_flat_answer(context);
         struct attr_node *node;
 
         parse->current = NULL;
+        if (flat) {
+            parse->last = NULL;
+        }
         if (uname == NULL || uname[0] == '\0') {
             return; /* a node Pacemaker has not named yet */
         }
@@ -509,16 +528,23 @@ static void snapshot_start(GMarkupParseContext *context, const char *element,
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
         g_ptr_array_add(parse->nodes, node);
         parse->current = node;
+        if (flat) {
+            parse->last = node;
+        }
         return;
     }
-    if (strcmp(element, "nvpair") == 0 && parse->current != NULL &&
-        in_transient_set(context)) {
+    if (strcmp(element, "nvpair") == 0) {
+        struct attr_node *owner = NULL;
         const char *name = attr_value(names, values, "name");
         const char *value = attr_value(names, values, "value");
 
-        if (name != NULL && value != NULL) {
-            g_hash_table_replace(parse->current->attrs, g_strdup(name),
-                                 g_strdup(value));
+        if (parse->current != NULL && in_transient_set(context)) {
+            owner = parse->current;
+        } else if (parse->last != NULL && in_flat_answer(context)) {
+            owner = parse->last;
+        }
+        if (owner != NULL && name != NULL && value != NULL) {
+            g_hash_table_replace(owner->attrs, g_strdup(name), g_strdup(value));
         }
         return;
     }
@@ -566,14 +592,22 @@ int attr_snapshot_parse(const char *xml, GPtrArray **ret_nodes)
 
 int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes)
 {
-    static const char *const argv[] = {"cibadmin", "--query",     "--local",
-                                       "--xpath",  "/cib/status", NULL};
+    /*
+     * Not /cib/status: that holds every node's operation history too,
+     * which grows with nodes x resources and passes RUN_OUTPUT_MAX between
+     * 16 and 32 nodes (2.3 MB at 32 in test_attr's status). The node_states
+     * without children and the transient nvpairs are all the callers read:
+     * about 350 bytes a node (doc/benchmarks.md).
+     */
+    static const char *const argv[] = {
+        "cibadmin", "--query",           "--local", "--no-children",
+        "--xpath",  ATTR_SNAPSHOT_XPATH, NULL};
     struct run_result result = {0};
     int rc;
 
     rc = run_tool(argv, deadline, &result);
     if (rc == -ENXIO) {
-        /* No status section yet: no node has any state. */
+        /* No node_state yet: no node has any state. */
         *ret_nodes = g_ptr_array_new_with_free_func(attr_node_free);
         return 0;
     }

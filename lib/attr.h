@@ -1,7 +1,7 @@
 /*
  * attr: transient (reboot-lifetime) node attributes through crm_attribute,
- * the local node's name, and a snapshot of every node's transient attributes
- * (one cibadmin query) for waiting on other nodes.
+ * the local node's name, and a snapshot of every node's state and transient
+ * attributes (one cibadmin query) for waiting on other nodes.
  */
 #ifndef GOCF_ATTR_H
 #define GOCF_ATTR_H
@@ -115,11 +115,26 @@ struct attr_node {
 };
 
 /*!
+ * What attr_snapshot() asks cibadmin for (with --no-children): every
+ * node_state element without its children (name and membership, not the
+ * operation history under it) and every transient attribute's nvpair. The
+ * answer is flat, in document order: <xpath-query>, then each node_state
+ * followed by its own nvpairs.
+ */
+#define ATTR_SNAPSHOT_XPATH                                                    \
+    "/cib/status/node_state"                                                   \
+    "|/cib/status/node_state/transient_attributes/instance_attributes/nvpair"
+
+/*!
  * \brief Every node's state and transient attributes, from one
- *        `cibadmin --query --local --xpath /cib/status` (CIB_file honoured).
+ *        `cibadmin --query --local --no-children --xpath
+ *        ATTR_SNAPSHOT_XPATH` (CIB_file honoured). Its size grows with the
+ *        nodes and their attributes only, not with the resources.
  * \param[out] ret_nodes  array of struct attr_node *, freed with
  *                        g_ptr_array_unref()
- * \return 0, -ENOTCONN, -ETIMEDOUT, -EIO, -EBADMSG (unparsable XML)
+ * \return 0, -ENOTCONN, -ETIMEDOUT, -EIO, -EMSGSIZE (cibadmin wrote more
+ *         than RUN_OUTPUT_MAX: refused, never cut), -EBADMSG (unparsable
+ *         XML); attr_strerror() says which
  */
 int attr_snapshot(int64_t deadline, GPtrArray **ret_nodes);
 
@@ -130,8 +145,11 @@ const struct attr_node *attr_snapshot_node(GPtrArray *nodes, const char *node);
 const char *attr_node_value(const struct attr_node *n, const char *name);
 
 /*!
- * \brief Parse the XML of a CIB (or its status section) into nodes; used by
+ * \brief Parse cibadmin's answer to ATTR_SNAPSHOT_XPATH into nodes; a whole
+ *        CIB or its status section (nvpairs nested in node_state/
+ *        transient_attributes/instance_attributes) reads the same. Used by
  *        attr_snapshot() and by tests.
+ * \return 0, -EINVAL (\p xml NULL), -EBADMSG (not well-formed)
  */
 int attr_snapshot_parse(const char *xml, GPtrArray **ret_nodes);
 

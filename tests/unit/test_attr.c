@@ -1,7 +1,8 @@
 /*
  * test_attr: node attributes against the real crm_attribute and cibadmin on
- * a CIB file (CIB_file=), the snapshot parser on fixed XML, and fault
- * injection (a hanging tool, no cluster in a fresh network namespace).
+ * a CIB file (CIB_file=), the snapshot parser on fixed XML, a generated
+ * 32-node status, and fault injection (a hanging tool, an answer over the
+ * output limit, no cluster in a fresh network namespace).
  *
  * With GOCF_TEST_ATTR_LIVE=<node> it runs against the live cluster it finds
  * (tests/integration/attr-cluster.sh starts one); with GOCF_TEST_ATTR_DOWN=1
@@ -650,6 +651,72 @@ static void test_parse_wrappers(void **state)
     g_ptr_array_unref(nodes);
 }
 
+/*
+ * The answer to ATTR_SNAPSHOT_XPATH with --no-children, as cibadmin 2.1.5
+ * prints it: flat, each node_state followed by its own nvpairs. A node_state
+ * without uname takes its nvpairs with it; an nvpair before any node_state
+ * belongs to none.
+ */
+static void test_parse_flat_answer(void **state)
+{
+    static const char xml[] =
+        "<xpath-query>\n"
+        "  <nvpair id=\"stray\" name=\"stray\" value=\"1\"/>\n"
+        "  <node_state id=\"1\" uname=\"n1\" in_ccm=\"true\" "
+        "crmd=\"online\" crm-debug-origin=\"do_update_resource\" "
+        "join=\"member\" expected=\"member\"/>\n"
+        "  <nvpair id=\"status-1-ganesha-active\" name=\"ganesha-active\" "
+        "value=\"1\"/>\n"
+        "  <nvpair id=\"status-1-grace-ack-n3\" name=\"grace-ack-n3\" "
+        "value=\"1\"/>\n"
+        "  <node_state id=\"2\" in_ccm=\"true\" crmd=\"online\" "
+        "join=\"member\"/>\n"
+        "  <nvpair id=\"status-2-grace-active\" name=\"grace-active\" "
+        "value=\"1\"/>\n"
+        "  <node_state id=\"3\" uname=\"n3\" in_ccm=\"true\" "
+        "crmd=\"online\" join=\"member\" expected=\"member\"/>\n"
+        "  <nvpair id=\"status-3-grace-active\" name=\"grace-active\" "
+        "value=\"1\"/>\n"
+        "  <node_state id=\"4\" uname=\"n4\" in_ccm=\"false\" "
+        "crmd=\"offline\" join=\"down\" expected=\"down\"/>\n"
+        "</xpath-query>\n";
+    GPtrArray *nodes = NULL;
+    const struct attr_node *n1;
+    const struct attr_node *n3;
+    const struct attr_node *n4;
+
+    assert_int_equal(attr_snapshot_parse(xml, &nodes), 0);
+    assert_int_equal(nodes->len, 3);
+    n1 = attr_snapshot_node(nodes, "n1");
+    n3 = attr_snapshot_node(nodes, "n3");
+    n4 = attr_snapshot_node(nodes, "n4");
+    assert_non_null(n1);
+    assert_non_null(n3);
+    assert_non_null(n4);
+    assert_true(n1->online);
+    assert_true(n3->online);
+    assert_false(n4->online);
+    assert_int_equal(g_hash_table_size(n1->attrs), 2);
+    assert_string_equal(attr_node_value(n1, "ganesha-active"), "1");
+    assert_string_equal(attr_node_value(n1, "grace-ack-n3"), "1");
+    assert_null(attr_node_value(n1, "stray"));
+    /* the unnamed node's grace-active went nowhere, n3's is its own */
+    assert_int_equal(g_hash_table_size(n3->attrs), 1);
+    assert_string_equal(attr_node_value(n3, "grace-active"), "1");
+    assert_int_equal(g_hash_table_size(n4->attrs), 0);
+    g_ptr_array_unref(nodes);
+
+    /* one node without attributes: one match, no <xpath-query> */
+    assert_int_equal(attr_snapshot_parse("<node_state id=\"1\" uname=\"n1\" "
+                                         "in_ccm=\"true\" crmd=\"online\" "
+                                         "join=\"member\"/>",
+                                         &nodes),
+                     0);
+    assert_int_equal(nodes->len, 1);
+    assert_true(attr_snapshot_node(nodes, "n1")->online);
+    g_ptr_array_unref(nodes);
+}
+
 static void test_parse_garbage(void **state)
 {
     GPtrArray *nodes = NULL;
@@ -704,6 +771,326 @@ static void test_snapshot_empty_status(void **state)
     g_ptr_array_unref(nodes);
 }
 
+/* ---- scale: a 32-node status ----------------------------------------------
+ */
+
+/*
+ * How node k (from 1) of a generated status stands: most are members; of
+ * every eight, the fifth has left (fenced: Pacemaker erased its history and
+ * attributes), the sixth is joining, the seventh lost its controller (its
+ * history and attributes are still there).
+ */
+enum gen_state { GEN_MEMBER, GEN_LEFT, GEN_JOINING, GEN_NO_CONTROLLER };
+
+static enum gen_state gen_state_of(unsigned k)
+{
+    switch (k % 8) {
+    case 5:
+        return GEN_LEFT;
+    case 6:
+        return GEN_JOINING;
+    case 7:
+        return GEN_NO_CONTROLLER;
+    default:
+        return GEN_MEMBER;
+    }
+}
+
+/* One operation's history entry, with the attributes Pacemaker 2.1.5 keeps. */
+static void gen_op(GString *x, const char *rsc, const char *op,
+                   unsigned interval, int rc, const char *node, unsigned call)
+{
+    g_autofree char *key = g_strdup_printf("%s_%s_%u", rsc, op, interval);
+    g_autofree char *tkey = g_strdup_printf(
+        "%u:12:%d:6b1c39a9-0c5e-4ea5-a4b9-0d38a0a1f3a5", call, rc);
+
+    g_string_append_printf(
+        x,
+        "<lrm_rsc_op id=\"%s%s\" operation_key=\"%s\" operation=\"%s\" "
+        "crm-debug-origin=\"do_update_resource\" crm_feature_set=\"3.16.2\" "
+        "transition-key=\"%s\" transition-magic=\"0:%d;%s\" exit-reason=\"\" "
+        "on_node=\"%s\" call-id=\"%u\" rc-code=\"%d\" op-status=\"0\" "
+        "interval=\"%u\" last-rc-change=\"1733400000\" exec-time=\"42\" "
+        "queue-time=\"0\" op-digest=\"f2317cad3d54cec5d7d7aa7d0bf35cf8\"",
+        interval == 0 ? rsc : key, interval == 0 ? "_last_0" : "", key, op,
+        tkey, rc, tkey, node, call, rc, interval);
+    if (strcmp(op, "start") == 0) {
+        g_string_append(x, " op-force-restart=\" state_dir \" "
+                           "op-restart-digest=\"f2317cad3d54cec5d7d7aa7d0bf"
+                           "35cf8\"");
+    }
+    g_string_append(x, "/>");
+}
+
+/* A resource's history on a node: start and monitor, or a probe (rc 7). */
+static void gen_resource(GString *x, const char *rsc, const char *agent,
+                         bool runs_here, const char *node, unsigned *call)
+{
+    bool fence = g_str_has_prefix(agent, "fence_");
+
+    g_string_append_printf(
+        x, "<lrm_resource id=\"%s\" type=\"%s\" %s>", rsc, agent,
+        fence ? "class=\"stonith\"" : "class=\"ocf\" provider=\"heartbeat\"");
+    if (runs_here) {
+        gen_op(x, rsc, "start", 0, 0, node, (*call)++);
+        gen_op(x, rsc, "monitor", 10000, 0, node, (*call)++);
+    } else {
+        gen_op(x, rsc, "monitor", 0, 7, node, (*call)++);
+    }
+    g_string_append(x, "</lrm_resource>");
+}
+
+static void gen_attr(GString *x, unsigned k, const char *name,
+                     const char *value)
+{
+    g_autofree char *esc = g_markup_escape_text(name, -1);
+
+    g_string_append_printf(x,
+                           "<nvpair id=\"status-%u-%s\" name=\"%s\" "
+                           "value=\"%s\"/>",
+                           k, esc, esc, value);
+}
+
+/*
+ * A whole CIB of \p n nodes whose status is what Pacemaker 2.1.5 writes for a
+ * ganesha-ha.sh cluster with a fencing device per node: the three clones
+ * (nfs_setup, nfs-mon, nfs-grace), each node's group (handoff, VIP,
+ * nfs_unblock) and fencing device, all probed on every node (3 + 4n
+ * resources in each node's history). The agents' attributes: every node
+ * publishes ganesha-active and grace-active, except n1, whose ganesha just
+ * died: it withdrew grace-active and every member acked.
+ */
+static char *gen_cib(unsigned n)
+{
+    static const char *const group[] = {"handoff",      "ganesha_handoff",
+                                        "cluster_ip-1", "IPaddr2",
+                                        "nfs_unblock",  "portblock"};
+    GString *x = g_string_new(
+        "<cib crm_feature_set=\"3.16.2\" validate-with=\"pacemaker-3.9\" "
+        "epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\"><configuration>"
+        "<crm_config/><nodes>");
+
+    for (unsigned k = 1; k <= n; k++) {
+        g_string_append_printf(x, "<node id=\"%u\" uname=\"n%u\"/>", k, k);
+    }
+    g_string_append(x, "</nodes><resources/><constraints/></configuration>"
+                       "<status>");
+    for (unsigned k = 1; k <= n; k++) {
+        static const char *const states[] = {
+            [GEN_MEMBER] = "in_ccm=\"true\" crmd=\"online\" "
+                           "crm-debug-origin=\"do_update_resource\" "
+                           "join=\"member\" expected=\"member\"",
+            [GEN_LEFT] = "in_ccm=\"false\" crmd=\"offline\" "
+                         "crm-debug-origin=\"send_stonith_update\" "
+                         "join=\"down\" expected=\"down\"",
+            [GEN_JOINING] = "in_ccm=\"true\" crmd=\"online\" "
+                            "crm-debug-origin=\"do_lrm_query_internal\" "
+                            "join=\"pending\" expected=\"member\"",
+            [GEN_NO_CONTROLLER] = "in_ccm=\"true\" crmd=\"offline\" "
+                                  "crm-debug-origin=\"peer_update_callback\" "
+                                  "join=\"down\" expected=\"member\"",
+        };
+        enum gen_state st = gen_state_of(k);
+        g_autofree char *node = g_strdup_printf("n%u", k);
+        unsigned call = 1;
+
+        g_string_append_printf(x, "<node_state id=\"%u\" uname=\"n%u\" %s>", k,
+                               k, states[st]);
+        if (st == GEN_LEFT) {
+            g_string_append(x, "</node_state>");
+            continue;
+        }
+        g_string_append_printf(x, "<lrm id=\"%u\"><lrm_resources>", k);
+        gen_resource(x, "nfs_setup", "ganesha_nfsd", true, node, &call);
+        gen_resource(x, "nfs-mon", "ganesha_mon", true, node, &call);
+        gen_resource(x, "nfs-grace", "ganesha_grace", true, node, &call);
+        for (unsigned j = 1; j <= n; j++) {
+            for (size_t g = 0; g < G_N_ELEMENTS(group); g += 2) {
+                g_autofree char *rsc = g_strdup_printf("n%u-%s", j, group[g]);
+
+                gen_resource(x, rsc, group[g + 1], j == k, node, &call);
+            }
+            {
+                g_autofree char *rsc = g_strdup_printf("fence-n%u", j);
+
+                gen_resource(x, rsc, "fence_ipmilan", j % n + 1 == k, node,
+                             &call);
+            }
+        }
+        g_string_append_printf(x,
+                               "</lrm_resources></lrm><transient_attributes "
+                               "id=\"%u\"><instance_attributes "
+                               "id=\"status-%u\">",
+                               k, k);
+        gen_attr(x, k, "#feature-set", "3.16.2");
+        if (st != GEN_JOINING) {
+            gen_attr(x, k, "ganesha-active", "1");
+            if (k != 1) {
+                gen_attr(x, k, "grace-active", "1");
+            }
+        }
+        if (k == 1) {
+            for (unsigned j = 2; j <= n; j++) {
+                if (gen_state_of(j) == GEN_MEMBER) {
+                    g_autofree char *ack = g_strdup_printf("grace-ack-n%u", j);
+
+                    gen_attr(x, k, ack, "1");
+                }
+            }
+        }
+        g_string_append(x, "</instance_attributes></transient_attributes>"
+                           "</node_state>");
+    }
+    g_string_append(x, "</status></cib>\n");
+    return g_string_free(x, FALSE);
+}
+
+/* What a tool prints on stdout, whatever its size (no RUN_OUTPUT_MAX). */
+static char *tool_output(const char *const *argv)
+{
+    g_autoptr(GError) error = NULL;
+    char *out = NULL;
+    int status = 0;
+
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                      NULL, &out, NULL, &status, &error)) {
+        fail_msg("cannot run %s: %s", argv[0], error->message);
+    }
+    if (!g_spawn_check_wait_status(status, &error)) {
+        fail_msg("%s failed: %s", argv[0], error->message);
+    }
+    return out;
+}
+
+/* The snapshot of gen_cib(n) holds every node, its membership, its values. */
+static void check_generated(GPtrArray *nodes, unsigned n)
+{
+    const struct attr_node *n1 = attr_snapshot_node(nodes, "n1");
+    unsigned expected = 0;
+    unsigned acks = 0;
+
+    for (unsigned j = 2; j <= n; j++) {
+        acks += gen_state_of(j) == GEN_MEMBER;
+    }
+    assert_int_equal(nodes->len, n);
+    assert_non_null(n1);
+    for (unsigned k = 1; k <= n; k++) {
+        g_autofree char *name = g_strdup_printf("n%u", k);
+        g_autofree char *ack = g_strdup_printf("grace-ack-%s", name);
+        const struct attr_node *node = attr_snapshot_node(nodes, name);
+        enum gen_state st = gen_state_of(k);
+
+        if (node == NULL) {
+            fail_msg("%s is missing from the snapshot of %u nodes", name, n);
+        }
+        if (node->online != (st == GEN_MEMBER)) {
+            fail_msg("%s reads as %s, its node_state says otherwise", name,
+                     node->online ? "online" : "not online");
+        }
+        /* nothing of another node's, nothing of the history */
+        assert_int_equal(g_hash_table_size(node->attrs), st == GEN_LEFT      ? 0
+                                                         : st == GEN_JOINING ? 1
+                                                         : k == 1 ? 2 + acks
+                                                                  : 3);
+        if (st == GEN_LEFT) {
+            continue;
+        }
+        assert_string_equal(attr_node_value(node, "#feature-set"), "3.16.2");
+        if (st == GEN_JOINING) {
+            continue;
+        }
+        assert_string_equal(attr_node_value(node, "ganesha-active"), "1");
+        if (k == 1) {
+            assert_null(attr_node_value(node, "grace-active"));
+            continue;
+        }
+        assert_string_equal(attr_node_value(node, "grace-active"), "1");
+        /* what mon_missing_acks() asks: every expected survivor acked */
+        if (node->online) {
+            expected++;
+            if (g_strcmp0(attr_node_value(n1, ack), "1") != 0) {
+                fail_msg("n1 lacks the ack of %s", name);
+            }
+        } else {
+            assert_null(attr_node_value(n1, ack));
+        }
+    }
+    assert_int_equal(expected, acks);
+}
+
+/*
+ * A 32-node status (the Corosync limit) read with the real cibadmin from a
+ * CIB file: the snapshot's query stays far below RUN_OUTPUT_MAX where the
+ * whole /cib/status passes it, the parser finds every node with its
+ * membership and attributes, and the old answer is refused, not cut. The
+ * sizes at 3, 8, 16 and 32 nodes are printed for doc/benchmarks.md.
+ */
+static void test_snapshot_32_nodes(void **state)
+{
+    static const unsigned counts[] = {3, 8, 16, 32};
+    static const char *const whole[] = {"cibadmin", "--query",     "--local",
+                                        "--xpath",  "/cib/status", NULL};
+    static const char *const snapshot[] = {
+        "cibadmin", "--query",           "--local", "--no-children",
+        "--xpath",  ATTR_SNAPSHOT_XPATH, NULL};
+    g_autofree char *cib = g_build_filename(tmp_dir, "scale.xml", NULL);
+    g_autofree char *old_answer = g_build_filename(tmp_dir, "old.xml", NULL);
+    g_autofree char *script = NULL;
+    g_autofree char *tool = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    struct run_result res = {0};
+    GPtrArray *nodes = NULL;
+    int r;
+
+    g_setenv("CIB_file", cib, TRUE);
+    for (size_t i = 0; i < G_N_ELEMENTS(counts); i++) {
+        g_autofree char *xml = gen_cib(counts[i]);
+        g_autofree char *old_out = NULL;
+        g_autofree char *new_out = NULL;
+
+        assert_true(g_file_set_contents(cib, xml, -1, NULL));
+        old_out = tool_output(whole);
+        new_out = tool_output(snapshot);
+        print_message("# %2u nodes: CIB file %zu bytes; cibadmin --xpath "
+                      "/cib/status %zu bytes; the snapshot's query %zu "
+                      "bytes\n",
+                      counts[i], strlen(xml), strlen(old_out), strlen(new_out));
+        if (strlen(new_out) > RUN_OUTPUT_MAX / 32) {
+            fail_msg("the snapshot of %u nodes is %zu bytes: not far below "
+                     "RUN_OUTPUT_MAX (%d)",
+                     counts[i], strlen(new_out), RUN_OUTPUT_MAX);
+        }
+        if (counts[i] == 32) {
+            /* what this test is about: else the status is too small */
+            assert_true(strlen(old_out) > RUN_OUTPUT_MAX);
+            assert_true(g_file_set_contents(old_answer, old_out, -1, NULL));
+        }
+    }
+
+    /* (b) the real query and parser on 32 nodes */
+    assert_int_equal(attr_snapshot(test_deadline(), &nodes), 0);
+    check_generated(nodes, 32);
+    g_ptr_array_unref(nodes);
+    nodes = NULL;
+
+    /* (c) the whole status is over the limit: an error, not a cut */
+    assert_int_equal(run_argv(whole, test_deadline(), &res), -EMSGSIZE);
+    assert_null(res.out);
+    script = g_strdup_printf("#!/bin/sh\nexec cat '%s'\n", old_answer);
+    tool = stub_tool("cibadmin", script, &path);
+    g_setenv("PATH", path, TRUE);
+    r = attr_snapshot(test_deadline(), &nodes);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(tool);
+    g_unlink(old_answer);
+    g_unlink(cib);
+    g_setenv("CIB_file", cib_path, TRUE);
+    assert_int_equal(r, -EMSGSIZE);
+    assert_null(nodes);
+    assert_non_null(strstr(attr_strerror(r), "refused, not cut"));
+}
+
 /* ---- the cluster is down (GOCF_TEST_ATTR_DOWN=1) --------------------------
  */
 
@@ -741,6 +1128,7 @@ int main(void)
         cmocka_unit_test(test_parse_2_1_5),
         cmocka_unit_test(test_parse_timestamps),
         cmocka_unit_test(test_parse_wrappers),
+        cmocka_unit_test(test_parse_flat_answer),
         cmocka_unit_test(test_parse_garbage),
         cmocka_unit_test_setup_teardown(test_bad_names_refused, cib_setup,
                                         cib_teardown),
@@ -757,6 +1145,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_sees_set, cib_setup,
                                         cib_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_empty_status, cib_setup,
+                                        cib_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_32_nodes, cib_setup,
                                         cib_teardown),
         cmocka_unit_test_setup_teardown(test_tool_missing, cib_setup,
                                         cib_teardown),
