@@ -1,7 +1,8 @@
 /*
- * fuzz_cib_status: the CIB status section (what `cibadmin --query --xpath
- * /cib/status` prints) as attr_snapshot_parse() reads it, then looked up as
- * ganesha_mon and ganesha_grace do.
+ * fuzz_cib_status: what attr_snapshot() reads from cibadmin (the flat answer
+ * to ATTR_SNAPSHOT_XPATH: node_states without children, each followed by
+ * its nvpairs; or a whole status section) as attr_snapshot_parse() reads it,
+ * then looked up as ganesha_mon and ganesha_grace do.
  */
 #include "config.h"
 
@@ -26,6 +27,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     FUZZ_CHECK(nodes != NULL);
+    /* a node only for a node_state element, each spelled out in the input */
+    {
+        guint tags = 0;
+
+        for (const char *p = xml; (p = strstr(p, "<node_state")) != NULL; p++) {
+            tags++;
+        }
+        FUZZ_CHECK(nodes->len <= tags);
+    }
     for (guint i = 0; i < nodes->len; i++) {
         const struct attr_node *n = g_ptr_array_index(nodes, i);
         const struct attr_node *found;
