@@ -45,6 +45,13 @@
 /* get_grace confirmations tried after each grace call, and their spacing. */
 #define GRACE_CONFIRM_TRIES 5
 #define GRACE_CONFIRM_POLL_MS 100
+/*
+ * Bound of each D-Bus step of a notification on its own (the grace call
+ * with its connect, each get_grace): a survivor whose bus or ganesha does
+ * not answer gives up after this, well inside the notify timeout, instead
+ * of holding the transition (and with it every VIP move) for all of it.
+ */
+#define GRACE_STEP_MS 2000
 /* Most node names handled from one notification list. */
 #define GRACE_NOTIFY_MAX_NODES 1024
 /* pre-stop notification record (see prestop_merge) and its bounds */
@@ -129,6 +136,10 @@ static const struct ocf_agent grace_agent = {
         "argument \"5:N\" (take over N's clients), confirms with get_grace "
         "that ganesha is in grace, and then sets <grace_ack>-<local node>=1 "
         "on N, which ganesha_mon on N waits for before it moves N's VIP. "
+        "Each D-Bus step is bounded to 2 s on its own. When the grace call "
+        "fails and another survivor has acked N already, it sets "
+        "no-<grace_ack>-N=1 on the local node instead (ganesha-ha.sh bans "
+        "N's VIP group where that is 1). "
         "On a pre-start notification, for every node M in "
         "notify_start_uname other than the local node it sends \"3:M\" "
         "(re-enter grace and reload its own client records) and confirms "
@@ -408,7 +419,7 @@ static int grace_enter(enum grace_event event, const char *node,
     bool in_grace = false;
     int r;
 
-    r = grace_start(arg, deadline, &why);
+    r = grace_start(arg, deadline_in(GRACE_STEP_MS, deadline), &why);
     if (r < 0) {
         *ret_reason = g_strdup_printf("grace(\"%s\") failed: %s", arg,
                                       why != NULL ? why : g_strerror(-r));
@@ -416,7 +427,7 @@ static int grace_enter(enum grace_event event, const char *node,
     }
     for (int i = 0; i < GRACE_CONFIRM_TRIES; i++) {
         g_clear_pointer(&why, g_free);
-        r = grace_get(deadline, &in_grace, &why);
+        r = grace_get(deadline_in(GRACE_STEP_MS, deadline), &in_grace, &why);
         if (r < 0 || in_grace || deadline_passed(deadline)) {
             break;
         }
@@ -472,7 +483,61 @@ static bool names_have(GPtrArray *names, const char *name)
     return false;
 }
 
-/* post-stop: grace 5:N, confirm, then ack on N. */
+/*
+ * This survivor could not put its ganesha into grace for the failed node:
+ * if another survivor did (an ack on the failed node), say so on this node
+ * with no-<grace_ack>-<node>=1, which bans the failed node's VIP group from
+ * here, so that the address goes to a survivor in grace. ganesha_mon counts
+ * it as an answer and stops waiting for this node. With no ack from anyone
+ * nothing is set: the address must go somewhere (README, "A survivor that
+ * does not answer"). Failures are logged; ganesha_mon bans a survivor that
+ * neither acked nor refused by grace_delay itself.
+ */
+static void grace_refuse(const struct ocf_ctx *ctx, const char *node,
+                         const char *local)
+{
+    const char *prefix = ocf_param(ctx, "grace_ack");
+    g_autofree char *nack = attr_nack_name(prefix, node);
+    g_autofree char *ack_prefix = g_strdup_printf("%s-", prefix);
+    g_autofree char *own_ack = g_strdup_printf("%s-%s", prefix, local);
+    g_autoptr(GPtrArray) nodes = NULL;
+    const struct attr_node *failed;
+    const char *by = NULL;
+    GHashTableIter iter;
+    gpointer name, value;
+    int r;
+
+    r = attr_snapshot(ctx->deadline, &nodes);
+    if (r < 0) {
+        log_err("cannot read %s's acks: %s", node, attr_strerror(r));
+        return;
+    }
+    failed = attr_snapshot_node(nodes, node);
+    if (failed != NULL && failed->attrs != NULL) {
+        g_hash_table_iter_init(&iter, failed->attrs);
+        while (by == NULL && g_hash_table_iter_next(&iter, &name, &value)) {
+            if (g_str_has_prefix(name, ack_prefix) &&
+                strcmp(name, own_ack) != 0 && g_strcmp0(value, "1") == 0) {
+                by = (const char *)name + strlen(ack_prefix);
+            }
+        }
+    }
+    if (by == NULL) {
+        log_warn("no other survivor confirmed grace for %s yet: %s stays "
+                 "unset here",
+                 node, nack);
+        return;
+    }
+    r = attr_set(local, nack, "1", ctx->deadline);
+    if (r < 0) {
+        log_err("cannot set %s=1 on %s: %s", nack, local, attr_strerror(r));
+        return;
+    }
+    log_warn("%s=1: %s's VIP goes to a survivor in grace (%s confirmed)",
+             nack, node, by);
+}
+
+/* post-stop: grace 5:N, confirm, then ack on N; a refusal if that failed. */
 static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
                            const char *local, int64_t deadline,
                            char **ret_reason)
@@ -489,6 +554,7 @@ static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
     }
     r = grace_enter(GRACE_EVENT_TAKE_IP, node, deadline, ret_reason);
     if (r < 0) {
+        grace_refuse(ctx, node, local);
         return r;
     }
     r = attr_set(node, ack, "1", deadline);

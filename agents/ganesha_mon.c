@@ -277,16 +277,20 @@ static const struct ocf_agent mon_agent = {
         "re-set is logged and retried, not a failure), and a "
         "steady monitor otherwise runs no other program. "
         "When ganesha comes back (and at start) the agent first deletes "
-        "the spent <grace_ack>-* acks of this node. "
+        "the spent <grace_ack>-* acks of this node and the "
+        "no-<grace_ack>-<this node> bans on the others. "
         "When ganesha dies the agent releases the node in order: it deletes "
         "grace_active (and any ack still there from an earlier failover), so "
         "Pacemaker stops the ganesha_grace instance here and its post-stop "
         "notification puts every survivor's ganesha into grace; it then "
         "waits, at most grace_delay seconds and never past its own timeout, "
         "until every online survivor with grace_active=1 has set "
-        "<grace_ack>-<survivor>=1 on this node, logs by name any survivor "
-        "that did not confirm, and only then deletes ganesha_active, which "
-        "moves this node's VIP. Monitor still succeeds for a dead ganesha: "
+        "<grace_ack>-<survivor>=1 on this node or refused (set "
+        "no-<grace_ack>-<this node>=1 on itself), logs by name any survivor "
+        "that did not confirm, sets no-<grace_ack>-<this node>=1 on the "
+        "silent ones when another survivor confirmed (ganesha-ha.sh bans "
+        "this node's VIP group from them), and only then deletes "
+        "ganesha_active, which moves this node's VIP. Monitor still succeeds for a dead ganesha: "
         "the daemon is not a cluster resource. Stop releases the node the "
         "same way; a released monitor re-checks every 10 s that both "
         "attributes are really gone. "
@@ -447,8 +451,9 @@ static const char *mon_pidfile(const struct ocf_ctx *ctx)
 
 /* A D-Bus probe's result, delivered to the watcher's main loop. */
 struct mon_probe {
-    bool done; /* a result not yet used by mon_check() */
+    bool done;     /* a result not yet used by mon_check() */
     int r;
+    bool bus_down; /* the bus, not ganesha, failed (grace_probe) */
     char *why;
 };
 
@@ -483,6 +488,7 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
     int64_t hung_probes = ocf_param_int(ctx, "hung_probes");
     g_autofree char *why = NULL;
     bool in_grace = false;
+    bool bus_down = false;
     pid_t pid = 0;
     int r;
 
@@ -511,10 +517,11 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
         }
         mon_watch_probe->done = false;
         r = mon_watch_probe->r;
+        bus_down = mon_watch_probe->bus_down;
         why = g_steal_pointer(&mon_watch_probe->why);
     } else {
-        r = grace_get(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline), &in_grace,
-                      &why);
+        r = grace_probe(deadline_in(MON_DBUS_PROBE_MS, ctx->deadline),
+                        &in_grace, &bus_down, &why);
     }
     if (r == 0) {
         if (st->unanswered > 0) {
@@ -524,6 +531,19 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
         }
         st->unanswered = 0;
         return MON_ALIVE;
+    }
+    if (bus_down) {
+        /*
+         * The system bus itself does not answer (stopped, hung,
+         * restarting): that says nothing about ganesha, whose death the
+         * process check still sees. Not counted: a sick bus must not fail
+         * a serving node over.
+         */
+        *ret_reason = g_strdup_printf(
+            "the system bus does not answer, ganesha.nfsd (pid %ld) cannot "
+            "be probed (not counted as unanswered): %s",
+            (long)pid, why != NULL ? why : g_strerror(-r));
+        return MON_UNANSWERED;
     }
     if (st->unanswered < hung_probes) {
         st->unanswered++;
@@ -626,19 +646,42 @@ static int mon_delete_acks(const struct ocf_ctx *ctx, const char *node,
     return r;
 }
 
+/* What the survivors answered so far, from one snapshot. */
+struct mon_acks {
+    unsigned expected; /* online, not us, grace_active=1 now */
+    unsigned acked;    /* <grace_ack>-<survivor>=1 on us */
+    char *missing;     /* neither acked nor refused, space-separated */
+    char *refused;     /* no-<grace_ack>-<us>=1 on the survivor */
+};
+
+static void mon_acks_clear(struct mon_acks *a)
+{
+    g_free(a->missing);
+    g_free(a->refused);
+    *a = (struct mon_acks){0};
+}
+
+static void mon_word_add(GString *s, const char *word)
+{
+    g_string_append_printf(s, "%s%s", s->len ? " " : "", word);
+}
+
 /*
- * Survivors expected to ack (online, not us, grace_active=1 now) that have
- * not set <grace_ack>-<survivor>=1 on us yet, space-separated; "" if none.
+ * Sort the expected survivors into acked, refused (their grace call failed
+ * while another survivor acked: ganesha_grace said so on itself) and
+ * missing.
  */
-static char *mon_missing_acks(const struct ocf_ctx *ctx, GPtrArray *nodes,
-                              const char *node, unsigned *ret_expected)
+static void mon_acks_read(const struct ocf_ctx *ctx, GPtrArray *nodes,
+                          const char *node, struct mon_acks *ret)
 {
     const char *grace_active = ocf_param(ctx, "grace_active");
     const char *prefix = ocf_param(ctx, "grace_ack");
     const struct attr_node *me = attr_snapshot_node(nodes, node);
+    g_autofree char *nack = attr_nack_name(prefix, node);
     GString *missing = g_string_new(NULL);
-    unsigned expected = 0;
+    GString *refused = g_string_new(NULL);
 
+    mon_acks_clear(ret);
     for (guint i = 0; i < nodes->len; i++) {
         const struct attr_node *n = g_ptr_array_index(nodes, i);
         g_autofree char *ack = NULL;
@@ -647,22 +690,64 @@ static char *mon_missing_acks(const struct ocf_ctx *ctx, GPtrArray *nodes,
             g_strcmp0(attr_node_value(n, grace_active), "1") != 0) {
             continue;
         }
-        expected++;
+        ret->expected++;
         ack = g_strdup_printf("%s-%s", prefix, n->name);
-        if (g_strcmp0(attr_node_value(me, ack), "1") != 0) {
-            g_string_append_printf(missing, "%s%s", missing->len ? " " : "",
-                                   n->name);
+        if (g_strcmp0(attr_node_value(me, ack), "1") == 0) {
+            ret->acked++;
+        } else if (g_strcmp0(attr_node_value(n, nack), "1") == 0) {
+            mon_word_add(refused, n->name);
+        } else {
+            mon_word_add(missing, n->name);
         }
     }
-    *ret_expected = expected;
-    return g_string_free(missing, FALSE);
+    ret->missing = g_string_free(missing, FALSE);
+    ret->refused = g_string_free(refused, FALSE);
 }
 
 /*
- * Wait until every expected survivor acked, at most grace_delay and never
- * into the time kept back for deleting ganesha_active. Reaching the bound
- * is not a failure (it is logged by name): the wait only orders the VIP
- * move after grace where the survivors manage it in time.
+ * Survivors that did not confirm while another one did: ban this node's
+ * VIP group from them (no-<grace_ack>-<node>=1 on each, which the group's
+ * location rule reads) before ganesha_active goes, so that the address
+ * lands on a survivor in grace. With no confirmation at all nothing is
+ * banned and the address moves as before (README, "A survivor that does
+ * not answer").
+ */
+static void mon_ban_unconfirmed(const struct ocf_ctx *ctx, const char *node,
+                                const struct mon_acks *a, int64_t limit)
+{
+    g_autofree char *nack = attr_nack_name(ocf_param(ctx, "grace_ack"), node);
+    g_auto(GStrv) names = NULL;
+
+    if (a->missing == NULL || a->missing[0] == '\0') {
+        return;
+    }
+    if (a->acked == 0) {
+        log_warn("no survivor confirmed grace for %s: its VIP moves without "
+                 "(not confirmed: %s)",
+                 node, a->missing);
+        return;
+    }
+    names = g_strsplit(a->missing, " ", -1);
+    for (guint i = 0; names[i] != NULL; i++) {
+        int r = attr_set(names[i], nack, "1", limit);
+
+        if (r < 0) {
+            log_err("cannot ban the VIP of %s from %s (%s=1): %s", node,
+                    names[i], nack, attr_strerror(r));
+        } else {
+            log_warn("%s did not confirm grace for %s: %s=1 keeps the VIP "
+                     "off it",
+                     names[i], node, nack);
+        }
+    }
+}
+
+/*
+ * Wait until every expected survivor acked or refused, at most grace_delay
+ * and never into the time kept back for deleting ganesha_active. Reaching
+ * the bound is not a failure (it is logged by name): the wait only orders
+ * the VIP move after grace where the survivors manage it in time, and the
+ * ones that did not are banned from the VIP when another one confirmed.
  */
 static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
                           int64_t limit)
@@ -670,12 +755,12 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
     int64_t delay_ms = ocf_param_int(ctx, "grace_delay") * 1000;
     int64_t bound = deadline_in(delay_ms, limit);
     int64_t begin = deadline_now();
-    g_autofree char *missing = NULL;
+    struct mon_acks acks = {0};
+    bool read = false;
     int last_error = 0;
 
     for (;;) {
         g_autoptr(GPtrArray) nodes = NULL;
-        unsigned expected = 0;
         /* each read is bounded by the wait's own bound: never past it */
         int r = attr_snapshot(bound, &nodes);
 
@@ -683,16 +768,26 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
             last_error = r;
         } else {
             last_error = 0;
-            g_free(missing);
-            missing = mon_missing_acks(ctx, nodes, node, &expected);
-            if (expected == 0) {
+            read = true;
+            mon_acks_read(ctx, nodes, node, &acks);
+            if (acks.expected == 0) {
                 log_info("no survivor to wait for");
-                return;
+                goto out;
             }
-            if (missing[0] == '\0') {
-                log_info("grace confirmed by all %u survivor(s) after %lld ms",
-                         expected, (long long)(deadline_now() - begin) / 1000);
-                return;
+            if (acks.missing[0] == '\0') {
+                if (acks.refused[0] == '\0') {
+                    log_info("grace confirmed by all %u survivor(s) after "
+                             "%lld ms",
+                             acks.expected,
+                             (long long)(deadline_now() - begin) / 1000);
+                } else {
+                    log_warn("grace confirmed by %u of %u survivor(s) after "
+                             "%lld ms; refused (VIP banned) on: %s",
+                             acks.acked, acks.expected,
+                             (long long)(deadline_now() - begin) / 1000,
+                             acks.refused);
+                }
+                goto out;
             }
         }
         if (deadline_passed(bound)) {
@@ -700,17 +795,19 @@ static void mon_wait_acks(const struct ocf_ctx *ctx, const char *node,
         }
         deadline_sleep(MON_ACK_POLL_MS, bound);
     }
-    if (last_error < 0 && missing == NULL) {
+    if (last_error < 0 && !read) {
         log_warn("cannot read the survivors' grace acks: %s; releasing "
-                 "after %lld ms without confirmation from: %s",
+                 "after %lld ms without confirmation",
                  attr_strerror(last_error),
-                 (long long)(deadline_now() - begin) / 1000,
-                 missing != NULL ? missing : "(unknown)");
+                 (long long)(deadline_now() - begin) / 1000);
     } else {
         log_warn("no grace confirmation after %lld ms from: %s; releasing "
                  "anyway",
-                 (long long)(deadline_now() - begin) / 1000, missing);
+                 (long long)(deadline_now() - begin) / 1000, acks.missing);
+        mon_ban_unconfirmed(ctx, node, &acks, limit);
     }
+out:
+    mon_acks_clear(&acks);
 }
 
 /*
@@ -845,6 +942,40 @@ static void mon_recheck_released(const struct ocf_ctx *ctx,
 }
 
 /*
+ * The bans of the last failover of this node (no-<grace_ack>-<node> on the
+ * survivors that did not confirm) are spent once it serves again. Only
+ * logged when that fails: a ban left over keeps that survivor out of this
+ * node's next failover, it never moves anything.
+ */
+static void mon_delete_nacks(const struct ocf_ctx *ctx, const char *node)
+{
+    g_autofree char *nack = attr_nack_name(ocf_param(ctx, "grace_ack"), node);
+    g_autoptr(GPtrArray) nodes = NULL;
+    int r = attr_snapshot(ctx->deadline, &nodes);
+
+    if (r < 0) {
+        log_warn("cannot read the survivors' %s bans: %s", nack,
+                 attr_strerror(r));
+        return;
+    }
+    for (guint i = 0; i < nodes->len; i++) {
+        const struct attr_node *n = g_ptr_array_index(nodes, i);
+
+        if (attr_node_value(n, nack) == NULL) {
+            continue;
+        }
+        r = attr_delete(n->name, nack, ctx->deadline);
+        if (r < 0) {
+            log_err("cannot delete %s on %s: %s", nack, n->name,
+                    attr_strerror(r));
+        } else {
+            log_info("%s deleted on %s: it may take %s's VIP again", nack,
+                     n->name, node);
+        }
+    }
+}
+
+/*
  * Publish a live ganesha: delete the spent acks if it was not published,
  * then set grace_active and ganesha_active. 0 or -errno with *ret_reason.
  */
@@ -868,6 +999,7 @@ static int mon_publish(const struct ocf_ctx *ctx, const struct mon_state *st,
         if (r < 0) {
             return r;
         }
+        mon_delete_nacks(ctx, node);
     }
     /* grace first: the grace clone must be able to run before the VIP */
     r = mon_attr_set(ctx, node, "grace_active", ret_reason);
@@ -1287,6 +1419,7 @@ static void watcher_arm(struct mon_watcher *w)
 struct probe_done {
     struct mon_watcher *w;
     int r;
+    bool bus_down;
     char *why;
 };
 
@@ -1299,7 +1432,8 @@ static gboolean watcher_probe_done(gpointer data)
     w->probe_at =
         deadline_in(ocf_param_int(w->ctx, "probe_ms"), DEADLINE_NEVER);
     g_free(w->probe.why);
-    w->probe = (struct mon_probe){.done = true, .r = d->r, .why = d->why};
+    w->probe = (struct mon_probe){
+        .done = true, .r = d->r, .bus_down = d->bus_down, .why = d->why};
     g_free(d);
     if (w->check_level >= 10) {
         watcher_observe(w);
@@ -1436,8 +1570,8 @@ static gpointer watcher_probe_thread(gpointer data)
             bool in_grace = false;
 
             d->w = w;
-            d->r = grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
-                             &in_grace, &d->why);
+            d->r = grace_probe(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                               &in_grace, &d->bus_down, &d->why);
             g_idle_add(watcher_probe_done, d);
         }
     }

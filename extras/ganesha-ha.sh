@@ -845,6 +845,10 @@ build_placement() {
     for ((i = 0; i < n; i++)); do
         pcsf constraint location "${list[i]}-group" rule score=-INFINITY \
             ganesha-active ne 1 and "$PUBLISHED_ATTR" ne 1
+        # off a survivor that did not confirm grace for this node while
+        # another one did (README, "A survivor that does not answer")
+        pcsf constraint location "${list[i]}-group" rule score=-INFINITY \
+            "no-grace-ack-${list[i]}" eq 1
         args=()
         w=1000
         for ((j = 1; j < n; j++)); do

@@ -375,6 +375,11 @@ int attr_delete_permanent(const char *node, const char *name, int64_t deadline)
     return attr_delete_life(node, name, LIFE_FOREVER, deadline);
 }
 
+char *attr_nack_name(const char *grace_ack, const char *node)
+{
+    return g_strdup_printf("no-%s-%s", grace_ack, node);
+}
+
 char *attr_prefix_regex(const char *prefix)
 {
     GString *re = g_string_new("^");

@@ -107,6 +107,15 @@ char *attr_prefix_regex(const char *prefix);
  */
 int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline);
 
+/*!
+ * \brief The refusal a survivor carries when it did not confirm grace for
+ *        the failed \p node while another survivor did:
+ *        "no-<grace_ack>-<node>" (outside the "<grace_ack>-" namespace, so
+ *        that deleting a node's own acks never touches it). The VIP group of
+ *        \p node is banned from a survivor where it is 1. Freed with g_free.
+ */
+char *attr_nack_name(const char *grace_ack, const char *node);
+
 /*! One node as seen in the CIB status section. */
 struct attr_node {
     char *name;        /*!< uname */

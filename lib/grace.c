@@ -24,6 +24,8 @@
 #include "log.h"
 
 #define GRACE_DEFAULT_BUS_ADDRESS "unix:path=/var/run/dbus/system_bus_socket"
+/* Bound of the bus's own NameHasOwner after a call that timed out. */
+#define GRACE_BUS_CHECK_MS 500
 
 static void set_reason(char **ret_reason, char *reason)
 {
@@ -547,7 +549,8 @@ static int name_has_owner(DBusConnection *conn, struct watch_set *set,
  * and return the reply.
  */
 static int admin_call(const char *method, const char *arg, int64_t deadline,
-                      DBusMessage **ret_reply, char **ret_reason)
+                      DBusMessage **ret_reply, bool *ret_bus_down,
+                      char **ret_reason)
 {
     struct watch_set set = {0};
     DBusConnection *conn = NULL;
@@ -558,6 +561,11 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
 
     rc = bus_open(deadline, &set, &conn, ret_reason);
     if (rc < 0) {
+        /*
+         * no libdbus, no connection, or the daemon never answered the
+         * Hello: nothing known about ganesha
+         */
+        *ret_bus_down = true;
         return rc;
     }
     msg = dbus_message_new_method_call(GRACE_BUS_NAME, GRACE_PATH,
@@ -585,6 +593,17 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
             } else if (name_has_owner(conn, &set, deadline) == 0) {
                 rc = -EHOSTDOWN;
             }
+        } else if (rc == -ETIMEDOUT) {
+            /*
+             * No answer by the deadline: ganesha hung, or the bus daemon
+             * did (then it cannot answer its own NameHasOwner either).
+             */
+            *ret_bus_down = !dbus_connection_get_is_connected(conn) ||
+                            name_has_owner(conn, &set,
+                                           deadline_in(GRACE_BUS_CHECK_MS,
+                                                       DEADLINE_NEVER)) < 0;
+        } else if (rc == -ECONNREFUSED) {
+            *ret_bus_down = true;
         }
         set_reason(ret_reason,
                    g_strdup_printf("ganesha's D-Bus %s failed: %s: %s", method,
@@ -660,6 +679,7 @@ int grace_start_reply_parse(struct DBusMessage *reply, const char *arg,
 int grace_start(const char *arg, int64_t deadline, char **ret_reason)
 {
     DBusMessage *reply = NULL;
+    bool bus_down = false;
     int rc;
 
     if (arg == NULL || !g_utf8_validate(arg, -1, NULL)) {
@@ -667,7 +687,7 @@ int grace_start(const char *arg, int64_t deadline, char **ret_reason)
                                         "string"));
         return -EINVAL;
     }
-    rc = admin_call("grace", arg, deadline, &reply, ret_reason);
+    rc = admin_call("grace", arg, deadline, &reply, &bus_down, ret_reason);
     if (rc < 0) {
         return rc;
     }
@@ -715,10 +735,20 @@ out_bad_reply:
 
 int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason)
 {
+    bool bus_down = false;
+
+    return grace_probe(deadline, ret_in_grace, &bus_down, ret_reason);
+}
+
+int grace_probe(int64_t deadline, bool *ret_in_grace, bool *ret_bus_down,
+                char **ret_reason)
+{
     DBusMessage *reply = NULL;
     int rc;
 
-    rc = admin_call("get_grace", NULL, deadline, &reply, ret_reason);
+    *ret_bus_down = false;
+    rc = admin_call("get_grace", NULL, deadline, &reply, ret_bus_down,
+                    ret_reason);
     if (rc < 0) {
         return rc;
     }

@@ -49,6 +49,17 @@ int grace_start(const char *arg, int64_t deadline, char **ret_reason);
  */
 int grace_get(int64_t deadline, bool *ret_in_grace, char **ret_reason);
 
+/*!
+ * \brief grace_get(), telling a failure of the system bus from one of
+ *        ganesha: *ret_bus_down is true when no connection could be made,
+ *        the bus daemon did not answer the Hello, or, after the call timed
+ *        out, it did not answer its own NameHasOwner either (bounded by
+ *        another 500 ms). A hung ganesha on a working bus is not bus_down.
+ * \return as grace_get()
+ */
+int grace_probe(int64_t deadline, bool *ret_in_grace, bool *ret_bus_down,
+                char **ret_reason);
+
 /*! libdbus's message (dbus/dbus.h), for the reply parsers below. */
 struct DBusMessage;
 
