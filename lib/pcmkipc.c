@@ -49,6 +49,8 @@
     X(pcmk_free_ipc_api)                                                       \
     X(pcmk_ipc_is_connected)                                                   \
     X(pcmk__attrd_api_delete)                                                  \
+    X(pcmk__attrd_api_update)                                                  \
+    X(update_attr_delegate)                                                    \
     X(pcmk_rc_str)                                                             \
     X(pcmk_strerror)
 
@@ -322,6 +324,49 @@ int pcmkipc_release(const char *node, const char *ack_prefix,
     return 0;
 }
 
+int pcmkipc_set(const char *node, const char *name, const char *value,
+                bool permanent, char **ret_reason)
+{
+    int rc;
+
+    if (!attr_name_valid(name) || value == NULL) {
+        set_reason(ret_reason, g_strdup("invalid attribute name or value"));
+        return -EINVAL;
+    }
+    rc = pcmkipc_connect(node, ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!permanent) {
+        rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL, NULL,
+                                       NULL, 0);
+        if (rc != 0) { /* attrd restarted since: once more */
+            attrd_drop();
+            if (attrd_connect(ret_reason) < 0) {
+                return -ENOTCONN;
+            }
+            rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL,
+                                           NULL, NULL, 0);
+        }
+        if (rc != 0) {
+            set_reason(ret_reason,
+                       g_strdup_printf("attrd refused %s=%s: %s", name, value,
+                                       pk.pcmk_rc_str(rc)));
+            return -EIO;
+        }
+        return 0;
+    }
+    rc = pk.update_attr_delegate(pk.cib, cib_sync_call, "nodes", pk.uuid, NULL,
+                                 NULL, NULL, name, value, FALSE, NULL, NULL);
+    if (rc != 0) {
+        set_reason(ret_reason,
+                   g_strdup_printf("the CIB refused %s=%s: %s", name, value,
+                                   pk.pcmk_strerror(rc)));
+        return rc == -ETIME || rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+    }
+    return 0;
+}
+
 void pcmkipc_disconnect(void)
 {
     if (pk.handle != NULL) {
@@ -353,6 +398,15 @@ int pcmkipc_release(const char *node, const char *ack_prefix,
     (void)ack_prefix;
     (void)grace_active;
     (void)published;
+    return pcmkipc_connect(node, ret_reason);
+}
+
+int pcmkipc_set(const char *node, const char *name, const char *value,
+                bool permanent, char **ret_reason)
+{
+    (void)name;
+    (void)value;
+    (void)permanent;
     return pcmkipc_connect(node, ret_reason);
 }
 
