@@ -1465,8 +1465,14 @@ static gpointer watcher_probe_thread(gpointer data)
             bool in_grace = false;
 
             d->w = w;
-            d->r = grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
-                             &in_grace, &d->why);
+            /* on the watch's kept connection when there is one */
+            d->r =
+                nw != NULL
+                    ? grace_get_on(
+                          nw, deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                          &in_grace, &d->why)
+                    : grace_get(deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                                &in_grace, &d->why);
             g_idle_add(watcher_probe_done, d);
         }
     }

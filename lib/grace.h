@@ -100,6 +100,13 @@ int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
 int grace_name_watch_wait(struct grace_name_watch *nw, int wake_fd,
                           int timeout_ms, bool *ret_woken);
 
+/*!
+ * \brief grace_get() on the watch's kept connection: no connect, no Hello.
+ *        A change of the name read meanwhile is told by the next wait.
+ */
+int grace_get_on(struct grace_name_watch *nw, int64_t deadline,
+                 bool *ret_in_grace, char **ret_reason);
+
 /*! \brief Close the connection and free \p nw (NULL is fine). */
 void grace_name_watch_close(struct grace_name_watch *nw);
 
