@@ -1241,7 +1241,8 @@ static void watcher_fast_release(struct mon_watcher *w)
     int64_t begin = deadline_now();
     int r;
 
-    if (!pcmkipc_available() || w->node == NULL || w->fast_down) {
+    /* no node or no connections: watcher_fast_prepare did not get there */
+    if (w->node == NULL || w->fast_down) {
         return;
     }
     /* a successor already running keeps the node published */
