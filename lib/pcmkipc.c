@@ -34,8 +34,13 @@
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_attrd_internal.h>
 
-/* pcmk__node_attr_pattern of Pacemaker 2.1's attrd_internal.h */
+/*
+ * pcmk__node_attr_pattern and pcmk__node_attr_value of Pacemaker 2.1's
+ * attrd_internal.h (not installed). An update without the value flag
+ * carries no task, which attrd 2.1.5 rejects with an assertion.
+ */
 #define PCMKIPC_ATTR_PATTERN (1U << 2)
+#define PCMKIPC_ATTR_VALUE (1U << 3)
 /* seconds for one CIB request */
 #define PCMKIPC_CIB_TIMEOUT_S 2
 
@@ -339,14 +344,14 @@ int pcmkipc_set(const char *node, const char *name, const char *value,
     }
     if (!permanent) {
         rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL, NULL,
-                                       NULL, 0);
+                                       NULL, PCMKIPC_ATTR_VALUE);
         if (rc != 0) { /* attrd restarted since: once more */
             attrd_drop();
             if (attrd_connect(ret_reason) < 0) {
                 return -ENOTCONN;
             }
             rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL,
-                                           NULL, NULL, 0);
+                                           NULL, NULL, PCMKIPC_ATTR_VALUE);
         }
         if (rc != 0) {
             set_reason(ret_reason,
