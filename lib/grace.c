@@ -47,11 +47,11 @@ static void set_reason(char **ret_reason, char *reason)
 #define LIBDBUS_SONAME "libdbus-1.so.3"
 #define LIBDBUS_FUNCTIONS(X)                                                   \
     X(dbus_bus_set_unique_name)                                                \
+    X(dbus_connection_add_filter)                                              \
     X(dbus_connection_close)                                                   \
     X(dbus_connection_dispatch)                                                \
     X(dbus_connection_get_is_connected)                                        \
     X(dbus_connection_open_private)                                            \
-    X(dbus_connection_pop_message)                                             \
     X(dbus_connection_send_with_reply)                                         \
     X(dbus_connection_set_exit_on_disconnect)                                  \
     X(dbus_connection_set_watch_functions)                                     \
@@ -135,12 +135,12 @@ static int libdbus_load(char **ret_reason)
 }
 
 #define dbus_bus_set_unique_name libdbus.dbus_bus_set_unique_name
+#define dbus_connection_add_filter libdbus.dbus_connection_add_filter
 #define dbus_connection_close libdbus.dbus_connection_close
 #define dbus_connection_dispatch libdbus.dbus_connection_dispatch
 #define dbus_connection_get_is_connected                                       \
     libdbus.dbus_connection_get_is_connected
 #define dbus_connection_open_private libdbus.dbus_connection_open_private
-#define dbus_connection_pop_message libdbus.dbus_connection_pop_message
 #define dbus_connection_send_with_reply libdbus.dbus_connection_send_with_reply
 #define dbus_connection_set_exit_on_disconnect                                 \
     libdbus.dbus_connection_set_exit_on_disconnect
@@ -545,18 +545,72 @@ static int name_has_owner(DBusConnection *conn, struct watch_set *set,
 }
 
 /*
- * Call org.ganesha.nfsd.admin.<method>(arg) (no argument if arg is NULL)
- * and return the reply.
+ * Call org.ganesha.nfsd.admin.<method>(arg) (no argument if arg is NULL) on
+ * an open connection and return the reply. *ret_bus_down is set when the
+ * failure is the bus's, not ganesha's (grace_probe()).
  */
+static int admin_call_on(DBusConnection *conn, struct watch_set *set,
+                         const char *method, const char *arg, int64_t deadline,
+                         DBusMessage **ret_reply, bool *ret_bus_down,
+                         char **ret_reason)
+{
+    DBusMessage *msg;
+    DBusMessage *reply;
+    DBusError error;
+    int rc;
+
+    msg = dbus_message_new_method_call(GRACE_BUS_NAME, GRACE_PATH,
+                                       GRACE_INTERFACE, method);
+    if (msg == NULL) {
+        return -ENOMEM;
+    }
+    if (arg != NULL && !dbus_message_append_args(msg, DBUS_TYPE_STRING, &arg,
+                                                 DBUS_TYPE_INVALID)) {
+        dbus_message_unref(msg);
+        return -ENOMEM;
+    }
+    dbus_error_init(&error);
+    reply = call_bounded(conn, set, msg, deadline, &error);
+    dbus_message_unref(msg);
+    if (reply == NULL) {
+        rc = error_to_errno(error.name);
+        /* The bus's own NoReply (ours is Timeout) comes early when ganesha
+         * dies with the call outstanding: then it is down, not slow. */
+        if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0) {
+            if (!dbus_connection_get_is_connected(conn)) {
+                rc = -ECONNREFUSED; /* the bus itself went away */
+            } else if (name_has_owner(conn, set, deadline) == 0) {
+                rc = -EHOSTDOWN;
+            }
+        } else if (rc == -ETIMEDOUT) {
+            /*
+             * No answer by the deadline: ganesha hung, or the bus daemon
+             * did (then it cannot answer its own NameHasOwner either).
+             */
+            *ret_bus_down = !dbus_connection_get_is_connected(conn) ||
+                            name_has_owner(conn, set,
+                                           deadline_in(GRACE_BUS_CHECK_MS,
+                                                       DEADLINE_NEVER)) < 0;
+        } else if (rc == -ECONNREFUSED) {
+            *ret_bus_down = true;
+        }
+        set_reason(ret_reason,
+                   g_strdup_printf("ganesha's D-Bus %s failed: %s: %s", method,
+                                   error.name, error.message));
+        dbus_error_free(&error);
+        return rc;
+    }
+    *ret_reply = reply;
+    return 0;
+}
+
+/* admin_call_on() a connection of its own, closed afterwards. */
 static int admin_call(const char *method, const char *arg, int64_t deadline,
                       DBusMessage **ret_reply, bool *ret_bus_down,
                       char **ret_reason)
 {
     struct watch_set set = {0};
     DBusConnection *conn = NULL;
-    DBusMessage *msg;
-    DBusMessage *reply;
-    DBusError error;
     int rc;
 
     rc = bus_open(deadline, &set, &conn, ret_reason);
@@ -568,53 +622,8 @@ static int admin_call(const char *method, const char *arg, int64_t deadline,
         *ret_bus_down = true;
         return rc;
     }
-    msg = dbus_message_new_method_call(GRACE_BUS_NAME, GRACE_PATH,
-                                       GRACE_INTERFACE, method);
-    if (msg == NULL) {
-        rc = -ENOMEM;
-        goto out_close_conn;
-    }
-    if (arg != NULL && !dbus_message_append_args(msg, DBUS_TYPE_STRING, &arg,
-                                                 DBUS_TYPE_INVALID)) {
-        dbus_message_unref(msg);
-        rc = -ENOMEM;
-        goto out_close_conn;
-    }
-    dbus_error_init(&error);
-    reply = call_bounded(conn, &set, msg, deadline, &error);
-    dbus_message_unref(msg);
-    if (reply == NULL) {
-        rc = error_to_errno(error.name);
-        /* The bus's own NoReply (ours is Timeout) comes early when ganesha
-         * dies with the call outstanding: then it is down, not slow. */
-        if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0) {
-            if (!dbus_connection_get_is_connected(conn)) {
-                rc = -ECONNREFUSED; /* the bus itself went away */
-            } else if (name_has_owner(conn, &set, deadline) == 0) {
-                rc = -EHOSTDOWN;
-            }
-        } else if (rc == -ETIMEDOUT) {
-            /*
-             * No answer by the deadline: ganesha hung, or the bus daemon
-             * did (then it cannot answer its own NameHasOwner either).
-             */
-            *ret_bus_down = !dbus_connection_get_is_connected(conn) ||
-                            name_has_owner(conn, &set,
-                                           deadline_in(GRACE_BUS_CHECK_MS,
-                                                       DEADLINE_NEVER)) < 0;
-        } else if (rc == -ECONNREFUSED) {
-            *ret_bus_down = true;
-        }
-        set_reason(ret_reason,
-                   g_strdup_printf("ganesha's D-Bus %s failed: %s: %s", method,
-                                   error.name, error.message));
-        dbus_error_free(&error);
-        goto out_close_conn;
-    }
-    *ret_reply = reply;
-    rc = 0;
-
-out_close_conn:
+    rc = admin_call_on(conn, &set, method, arg, deadline, ret_reply,
+                       ret_bus_down, ret_reason);
     dbus_connection_close(conn);
     dbus_connection_unref(conn);
     return rc;
@@ -762,7 +771,31 @@ int grace_probe(int64_t deadline, bool *ret_in_grace, bool *ret_bus_down,
 struct grace_name_watch {
     DBusConnection *conn;
     struct watch_set set;
+    int events;        /* GRACE_NAME_* seen by the filter, not yet told */
+    bool disconnected; /* the filter saw Disconnected */
 };
+
+static int name_watch_message(DBusMessage *msg);
+
+/*
+ * Every message read on the watch's connection passes here before any
+ * reply handling, whether a wait or a probe reads it: the name's changes
+ * are kept until the next wait tells them.
+ */
+static DBusHandlerResult name_watch_filter(DBusConnection *conn,
+                                           DBusMessage *msg, void *data)
+{
+    struct grace_name_watch *nw = data;
+    int ev = name_watch_message(msg);
+
+    (void)conn;
+    if (ev < 0) {
+        nw->disconnected = true;
+    } else {
+        nw->events |= ev;
+    }
+    return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
 
 int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
                           bool *ret_owned, char **ret_reason)
@@ -781,6 +814,10 @@ int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
     if (rc < 0) {
         g_free(nw);
         return rc;
+    }
+    if (!dbus_connection_add_filter(nw->conn, name_watch_filter, nw, NULL)) {
+        grace_name_watch_close(nw);
+        return -ENOMEM;
     }
     msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
                                        DBUS_INTERFACE_DBUS, "AddMatch");
@@ -848,28 +885,44 @@ static int name_watch_message(DBusMessage *msg)
 int grace_name_watch_wait(struct grace_name_watch *nw, int wake_fd,
                           int timeout_ms, bool *ret_woken)
 {
-    DBusMessage *msg;
     int events = 0;
     int rc;
 
     *ret_woken = false;
-    rc = watches_poll_extra(&nw->set, timeout_ms, wake_fd, ret_woken);
-    if (rc < 0) {
-        return rc;
+    /* what a probe read meanwhile first: no poll while it waits */
+    while (dbus_connection_dispatch(nw->conn) == DBUS_DISPATCH_DATA_REMAINS) {
     }
-    while ((msg = dbus_connection_pop_message(nw->conn)) != NULL) {
-        int ev = name_watch_message(msg);
-
-        dbus_message_unref(msg);
-        if (ev < 0) {
-            return ev;
+    if (nw->events == 0 && !nw->disconnected) {
+        rc = watches_poll_extra(&nw->set, timeout_ms, wake_fd, ret_woken);
+        if (rc < 0) {
+            return rc;
         }
-        events |= ev;
     }
-    if (!dbus_connection_get_is_connected(nw->conn)) {
+    while (dbus_connection_dispatch(nw->conn) == DBUS_DISPATCH_DATA_REMAINS) {
+    }
+    events = nw->events;
+    nw->events = 0;
+    if (nw->disconnected || !dbus_connection_get_is_connected(nw->conn)) {
         return -ENOTCONN;
     }
     return events;
+}
+
+int grace_probe_on(struct grace_name_watch *nw, int64_t deadline,
+                   bool *ret_in_grace, bool *ret_bus_down, char **ret_reason)
+{
+    DBusMessage *reply = NULL;
+    int rc;
+
+    *ret_bus_down = false;
+    rc = admin_call_on(nw->conn, &nw->set, "get_grace", NULL, deadline, &reply,
+                       ret_bus_down, ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = grace_get_reply_parse(reply, ret_in_grace, ret_reason);
+    dbus_message_unref(reply);
+    return rc;
 }
 
 void grace_name_watch_close(struct grace_name_watch *nw)

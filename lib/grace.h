@@ -111,6 +111,14 @@ int grace_name_watch_open(int64_t deadline, struct grace_name_watch **ret,
 int grace_name_watch_wait(struct grace_name_watch *nw, int wake_fd,
                           int timeout_ms, bool *ret_woken);
 
+/*!
+ * \brief grace_probe() on the watch's kept connection: no connect, no
+ *        Hello. A change of the name read meanwhile is told by the next
+ *        wait.
+ */
+int grace_probe_on(struct grace_name_watch *nw, int64_t deadline,
+                   bool *ret_in_grace, bool *ret_bus_down, char **ret_reason);
+
 /*! \brief Close the connection and free \p nw (NULL is fine). */
 void grace_name_watch_close(struct grace_name_watch *nw);
 

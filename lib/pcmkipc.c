@@ -34,8 +34,13 @@
 #include <crm/common/ipc.h>
 #include <crm/common/ipc_attrd_internal.h>
 
-/* pcmk__node_attr_pattern of Pacemaker 2.1's attrd_internal.h */
+/*
+ * pcmk__node_attr_pattern and pcmk__node_attr_value of Pacemaker 2.1's
+ * attrd_internal.h (not installed). An update without the value flag
+ * carries no task, which attrd 2.1.5 rejects with an assertion.
+ */
 #define PCMKIPC_ATTR_PATTERN (1U << 2)
+#define PCMKIPC_ATTR_VALUE (1U << 3)
 /* seconds for one CIB request */
 #define PCMKIPC_CIB_TIMEOUT_S 2
 
@@ -49,6 +54,8 @@
     X(pcmk_free_ipc_api)                                                       \
     X(pcmk_ipc_is_connected)                                                   \
     X(pcmk__attrd_api_delete)                                                  \
+    X(pcmk__attrd_api_update)                                                  \
+    X(update_attr_delegate)                                                    \
     X(pcmk_rc_str)                                                             \
     X(pcmk_strerror)
 
@@ -322,6 +329,49 @@ int pcmkipc_release(const char *node, const char *ack_prefix,
     return 0;
 }
 
+int pcmkipc_set(const char *node, const char *name, const char *value,
+                bool permanent, char **ret_reason)
+{
+    int rc;
+
+    if (!attr_name_valid(name) || value == NULL) {
+        set_reason(ret_reason, g_strdup("invalid attribute name or value"));
+        return -EINVAL;
+    }
+    rc = pcmkipc_connect(node, ret_reason);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!permanent) {
+        rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL, NULL,
+                                       NULL, PCMKIPC_ATTR_VALUE);
+        if (rc != 0) { /* attrd restarted since: once more */
+            attrd_drop();
+            if (attrd_connect(ret_reason) < 0) {
+                return -ENOTCONN;
+            }
+            rc = pk.pcmk__attrd_api_update(pk.attrd, node, name, value, NULL,
+                                           NULL, NULL, PCMKIPC_ATTR_VALUE);
+        }
+        if (rc != 0) {
+            set_reason(ret_reason,
+                       g_strdup_printf("attrd refused %s=%s: %s", name, value,
+                                       pk.pcmk_rc_str(rc)));
+            return -EIO;
+        }
+        return 0;
+    }
+    rc = pk.update_attr_delegate(pk.cib, cib_sync_call, "nodes", pk.uuid, NULL,
+                                 NULL, NULL, name, value, FALSE, NULL, NULL);
+    if (rc != 0) {
+        set_reason(ret_reason,
+                   g_strdup_printf("the CIB refused %s=%s: %s", name, value,
+                                   pk.pcmk_strerror(rc)));
+        return rc == -ETIME || rc == -ETIMEDOUT ? -ETIMEDOUT : -EIO;
+    }
+    return 0;
+}
+
 void pcmkipc_disconnect(void)
 {
     if (pk.handle != NULL) {
@@ -353,6 +403,15 @@ int pcmkipc_release(const char *node, const char *ack_prefix,
     (void)ack_prefix;
     (void)grace_active;
     (void)published;
+    return pcmkipc_connect(node, ret_reason);
+}
+
+int pcmkipc_set(const char *node, const char *name, const char *value,
+                bool permanent, char **ret_reason)
+{
+    (void)name;
+    (void)value;
+    (void)permanent;
     return pcmkipc_connect(node, ret_reason);
 }
 

@@ -37,6 +37,14 @@ int pcmkipc_release(const char *node, const char *ack_prefix,
                     const char *grace_active, const char *published,
                     char **ret_reason);
 
+/*
+ * Set \p name=\p value on \p node: a transient attribute through attrd,
+ * a permanent one (\p permanent) in the node's CIB entry. 0 or a negative
+ * errno (*ret_reason set); the caller falls back to the tools.
+ */
+int pcmkipc_set(const char *node, const char *name, const char *value,
+                bool permanent, char **ret_reason);
+
 /* Drop both connections (the libraries stay loaded). */
 void pcmkipc_disconnect(void);
 
