@@ -49,6 +49,7 @@ sbx_reset >/dev/null 2>&1 || true
 ok "$(all_vips_home && echo 0 || echo 1)" "every VIP at home at the start"
 
 # ---- part 1: one sick survivor ----------------------------------------------
+n2_log=$(stat -c %s "$(sbx_pacemaker_log n2)" 2>/dev/null || echo 0)
 freeze_bus n2
 ok $? "n2's dbus-daemon stopped (SIGSTOP)"
 : >"$SBX_TL"
@@ -76,9 +77,15 @@ rel=$(release_line)
 diag "n3's release: ${rel:-(none found)}"
 [[ $rel == *"refused (VIP banned) on: n2"* ]]
 ok $? "n3 released on n1's ack and n2's refusal, not on the grace_delay bound"
-# n2 itself serves on: its bus hangs, its ganesha does not. Past hung_probes
-# probes (3 x probe_ms) it must still be published with its VIP at home.
-sleep 8
+# n2 itself serves on: its bus hangs, its ganesha does not. Past more than
+# hung_probes (3) failed probes it must still be published, VIP at home.
+bus_probes_n2() {
+    tail -c +"$((n2_log + 1))" "$(sbx_pacemaker_log n2)" 2>/dev/null |
+        grep -c 'the system bus does not answer.*not counted'
+}
+four_bus_probes() { (($(bus_probes_n2) >= 4)); }
+wait_until 60 "four probes on n2 failed on its bus" four_bus_probes
+ok $? "n2's watcher saw $(bus_probes_n2) probes fail on the bus and counted none"
 vip_home n2
 ok $? "n2 keeps its own VIP while its bus is hung (no false failover)"
 [[ $(attr_of n2 ganesha-active) == 1 ]]
