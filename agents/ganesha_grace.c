@@ -332,6 +332,21 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     int64_t seen, now = wall_now_s();
     int r;
 
+    /*
+     * The steady path reads the state without its lock (a writer renames
+     * a whole new file over it) and writes nothing: no lock file to make
+     * and unlink on every monitor.
+     */
+    r = state_load(key, &kf, NULL, NULL);
+    if (r == 0 && g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL)) {
+        seen =
+            g_key_file_get_int64(kf, STATE_GROUP, "grace_active_seen", NULL);
+        if (now >= seen && now - seen < GRACE_RECHECK_S) {
+            /* the location rule bans us on a deletion anyway */
+            return OCF_SUCCESS;
+        }
+    }
+    g_clear_pointer(&kf, g_key_file_unref);
     /* read-modify-write of grace_active_missing: hold the lock */
     r = state_lock(key, ctx->deadline, &res);
     if (r < 0 && r != -ETIMEDOUT) {
@@ -353,7 +368,6 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
     }
     seen = g_key_file_get_int64(kf, STATE_GROUP, "grace_active_seen", NULL);
     if (now >= seen && now - seen < GRACE_RECHECK_S) {
-        /* the location rule bans us on a deletion anyway: no process here */
         return OCF_SUCCESS;
     }
     r = attr_local_node_why(ctx->deadline, &node, &reason);
@@ -484,6 +498,37 @@ static bool names_have(GPtrArray *names, const char *name)
 }
 
 /*
+ * A refusal must reach the CIB before this notification ends: after a
+ * crash the failed node's address waits for the notifications and was
+ * placed before them, and only the attribute change (which aborts that
+ * transition) moves it off this node before it starts here. Bounded.
+ */
+#define GRACE_REFUSAL_WAIT_MS 2000
+#define GRACE_REFUSAL_POLL_MS 50
+
+static void grace_refusal_wait(const char *local, const char *nack,
+                               int64_t limit)
+{
+    int64_t bound = deadline_in(GRACE_REFUSAL_WAIT_MS, limit);
+
+    for (;;) {
+        g_autoptr(GPtrArray) nodes = NULL;
+
+        if (attr_snapshot(bound, &nodes) == 0 &&
+            g_strcmp0(attr_node_value(attr_snapshot_node(nodes, local), nack),
+                      "1") == 0) {
+            return;
+        }
+        if (deadline_passed(bound)) {
+            log_warn("%s=1 not in the CIB yet after %d ms", nack,
+                     GRACE_REFUSAL_WAIT_MS);
+            return;
+        }
+        deadline_sleep(GRACE_REFUSAL_POLL_MS, bound);
+    }
+}
+
+/*
  * This survivor could not put its ganesha into grace for the failed node:
  * if another survivor did (an ack on the failed node), say so on this node
  * with no-<grace_ack>-<node>=1, which bans the failed node's VIP group from
@@ -535,6 +580,7 @@ static void grace_refuse(const struct ocf_ctx *ctx, const char *node,
     }
     log_warn("%s=1: %s's VIP goes to a survivor in grace (%s confirmed)",
              nack, node, by);
+    grace_refusal_wait(local, nack, ctx->deadline);
 }
 
 /* post-stop: grace 5:N, confirm, then ack on N; a refusal if that failed. */
