@@ -567,6 +567,25 @@ static void grace_refuse(const struct ocf_ctx *ctx, const char *node,
             }
         }
     }
+    /*
+     * After a crash the acks on the lost node live in attrd only (it cannot
+     * write them to the CIB for a node whose uuid it lost): ask it.
+     */
+    for (guint i = 0; by == NULL && i < nodes->len; i++) {
+        const struct attr_node *n = g_ptr_array_index(nodes, i);
+        g_autofree char *ack = NULL;
+        g_autofree char *held = NULL;
+
+        if (!n->online || strcmp(n->name, local) == 0 ||
+            strcmp(n->name, node) == 0) {
+            continue;
+        }
+        ack = g_strdup_printf("%s%s", ack_prefix, n->name);
+        if (attr_attrd_get(node, ack, ctx->deadline, &held) == 0 &&
+            strcmp(held, "1") == 0) {
+            by = n->name;
+        }
+    }
     if (by == NULL) {
         log_warn("no other survivor confirmed grace for %s yet: %s stays "
                  "unset here",

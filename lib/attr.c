@@ -342,6 +342,37 @@ int attr_get(const char *node, const char *name, int64_t deadline,
     return 0;
 }
 
+int attr_attrd_get(const char *node, const char *name, int64_t deadline,
+                   char **ret_value)
+{
+    const char *argv[] = {"attrd_updater", "-Q", "-N", node, "-n", name,
+                          NULL};
+    struct run_result result = {0};
+    const char *v;
+    const char *end;
+    int rc;
+
+    rc = check_names(node, name);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = run_tool(argv, deadline, &result);
+    if (rc < 0) {
+        run_result_clear(&result);
+        return rc;
+    }
+    /* name="<name>" host="<node>" value="<value>" */
+    v = result.out != NULL ? strstr(result.out, " value=\"") : NULL;
+    end = v != NULL ? strchr(v + 8, '"') : NULL;
+    if (end == NULL) {
+        run_result_clear(&result);
+        return -EBADMSG;
+    }
+    *ret_value = g_strndup(v + 8, (gsize)(end - (v + 8)));
+    run_result_clear(&result);
+    return 0;
+}
+
 static int attr_delete_life(const char *node, const char *name,
                             const char *life, int64_t deadline)
 {

@@ -108,6 +108,17 @@ char *attr_prefix_regex(const char *prefix);
 int attr_delete_prefix(const char *node, const char *prefix, int64_t deadline);
 
 /*!
+ * \brief Ask pacemaker-attrd itself (`attrd_updater -Q`) for \p name on
+ *        \p node. Unlike the CIB, attrd also holds what was set for a node
+ *        it lost (after a crash it cannot write those to the CIB: "peer
+ *        UUID not known").
+ * \return 0 with *ret_value (g_free it); -EIO when attrd has no such
+ *         attribute or the tool failed otherwise; as attr_get() else
+ */
+int attr_attrd_get(const char *node, const char *name, int64_t deadline,
+                   char **ret_value);
+
+/*!
  * \brief The refusal a survivor carries when it did not confirm grace for
  *        the failed \p node while another survivor did:
  *        "no-<grace_ack>-<node>" (outside the "<grace_ack>-" namespace, so

@@ -125,6 +125,41 @@ thaw_buses
 sbx_q start-ganesha n3
 wait_until 60 "VIP of n3 home" vip_home n3
 ok $? "n3's VIP back home after the buses came back"
+wait_until 120 "cluster idle" sbx_q wait-idle 5
+wait_until 60 "no ganesha in grace" no_grace_anywhere
+
+# ---- part 4: n3 crashes while n2's bus hangs ---------------------------------
+# After a crash the address was placed before the notifications and waits
+# for them: n2's refusal reaches the CIB before its notification ends, which
+# aborts that transition, and the address must start on n1.
+freeze_bus n2
+ok $? "n2's dbus-daemon stopped again"
+: >"$SBX_TL"
+tl_start || fail "timeline recorder started"
+tl_mark fail "crash n3"
+sbx crash-node n3 >/dev/null 2>&1
+wait_until 120 "VIP of n3 up on a survivor" vip_moved_off n3
+ok $? "after the crash n3's VIP moved ($(sbx_vip_node n3))"
+sleep 1.5
+tl_stop
+diag "timeline (ms after the crash):"
+diag "$(tl_show --since fail | grep -v ' n2 grace' | head -n 40)"
+ms=$(kill_to_vip)
+diag "crash -> VIP: ${ms:-?} ms"
+out=$(tl_check --since fail --victims n3 --survivors n1 2>&1)
+ok $? "invariant: n1 in grace before n3's VIP came up"
+diag "$out"
+! grep -q "vip *n2 *+$(sbx_vip n3)" "$SBX_TL"
+ok $? "n3's VIP never came up on n2"
+vip_on n3 n1
+ok $? "n3's VIP is on n1"
+thaw_buses
+sbx_q restart n3 >/dev/null 2>&1
+ok $? "n3 booted again"
+wait_until 180 "VIP of n3 home" vip_home n3
+ok $? "n3's VIP back home after the reboot"
+wait_until 60 "no-grace-ack-n3 deleted" no_ban_anywhere
+ok $? "the ban on n2 is deleted once n3 serves again"
 check_settled "cluster settles"
 check_no_failed_actions
 sbx_end
