@@ -456,6 +456,38 @@ static void test_tool_stderr_in_reason(void **state)
     assert_string_equal(attr_strerror(-ENOSPC), g_strerror(ENOSPC));
 }
 
+/* attrd_updater -Q's answer: the value; an attribute attrd lacks: -EIO. */
+static void test_attrd_get(void **state)
+{
+    g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+    g_autofree char *path = NULL;
+    g_autofree char *tool = stub_tool(
+        "attrd_updater",
+        "#!/bin/sh\n[ \"$3\" = n3 ] && [ \"$5\" = grace-ack-n1 ] || "
+        "{ echo 'Could not query value of x: attribute does not exist' >&2; "
+        "exit 78; }\necho 'name=\"grace-ack-n1\" host=\"n3\" value=\"1\"'\n",
+        &path);
+    char *value = NULL;
+
+    (void)state;
+    g_setenv("PATH", path, TRUE);
+    assert_int_equal(attr_attrd_get("n3", "grace-ack-n1", test_deadline(),
+                                    &value),
+                     0);
+    assert_string_equal(value, "1");
+    g_free(value);
+    value = NULL;
+    assert_int_equal(attr_attrd_get("n3", "grace-ack-n2", test_deadline(),
+                                    &value),
+                     -EIO);
+    assert_null(value);
+    assert_int_equal(attr_attrd_get("n3", "bad name", test_deadline(),
+                                    &value),
+                     -EINVAL);
+    g_setenv("PATH", old_path, TRUE);
+    g_unlink(tool);
+}
+
 /*
  * A tool that writes more than RUN_OUTPUT_MAX: the call fails with
  * -EMSGSIZE and a reason that says so. Cut, the answer would not parse (or
@@ -1157,6 +1189,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tool_stderr_in_reason, cib_setup,
                                         cib_teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_over_limit, cib_setup,
+                                        cib_teardown),
+        cmocka_unit_test_setup_teardown(test_attrd_get, cib_setup,
                                         cib_teardown),
         cmocka_unit_test(test_no_cluster),
     };
