@@ -339,8 +339,7 @@ static int grace_monitor_action(struct ocf_ctx *ctx)
      */
     r = state_load(key, &kf, NULL, NULL);
     if (r == 0 && g_key_file_get_boolean(kf, STATE_GROUP, "started", NULL)) {
-        seen =
-            g_key_file_get_int64(kf, STATE_GROUP, "grace_active_seen", NULL);
+        seen = g_key_file_get_int64(kf, STATE_GROUP, "grace_active_seen", NULL);
         if (now >= seen && now - seen < GRACE_RECHECK_S) {
             /* the location rule bans us on a deletion anyway */
             return OCF_SUCCESS;
@@ -597,8 +596,8 @@ static void grace_refuse(const struct ocf_ctx *ctx, const char *node,
         log_err("cannot set %s=1 on %s: %s", nack, local, attr_strerror(r));
         return;
     }
-    log_warn("%s=1: %s's VIP goes to a survivor in grace (%s confirmed)",
-             nack, node, by);
+    log_warn("%s=1: %s's VIP goes to a survivor in grace (%s confirmed)", nack,
+             node, by);
     grace_refusal_wait(local, nack, ctx->deadline);
 }
 

@@ -290,7 +290,8 @@ static const struct ocf_agent mon_agent = {
         "that did not confirm, sets no-<grace_ack>-<this node>=1 on the "
         "silent ones when another survivor confirmed (ganesha-ha.sh bans "
         "this node's VIP group from them), and only then deletes "
-        "ganesha_active, which moves this node's VIP. Monitor still succeeds for a dead ganesha: "
+        "ganesha_active, which moves this node's VIP. Monitor still succeeds "
+        "for a dead ganesha: "
         "the daemon is not a cluster resource. Stop releases the node the "
         "same way; a released monitor re-checks every 10 s that both "
         "attributes are really gone. "
@@ -451,7 +452,7 @@ static const char *mon_pidfile(const struct ocf_ctx *ctx)
 
 /* A D-Bus probe's result, delivered to the watcher's main loop. */
 struct mon_probe {
-    bool done;     /* a result not yet used by mon_check() */
+    bool done; /* a result not yet used by mon_check() */
     int r;
     bool bus_down; /* the bus, not ganesha, failed (grace_probe) */
     char *why;
@@ -1602,13 +1603,12 @@ static gpointer watcher_probe_thread(gpointer data)
             d->w = w;
             /* on the watch's kept connection when there is one */
             d->r = nw != NULL
-                       ? grace_probe_on(nw,
-                                        deadline_in(MON_DBUS_PROBE_MS,
-                                                    DEADLINE_NEVER),
-                                        &in_grace, &d->bus_down, &d->why)
-                       : grace_probe(deadline_in(MON_DBUS_PROBE_MS,
-                                                 DEADLINE_NEVER),
-                                     &in_grace, &d->bus_down, &d->why);
+                       ? grace_probe_on(
+                             nw, deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                             &in_grace, &d->bus_down, &d->why)
+                       : grace_probe(
+                             deadline_in(MON_DBUS_PROBE_MS, DEADLINE_NEVER),
+                             &in_grace, &d->bus_down, &d->why);
             g_idle_add(watcher_probe_done, d);
         }
     }

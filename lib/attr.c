@@ -345,8 +345,7 @@ int attr_get(const char *node, const char *name, int64_t deadline,
 int attr_attrd_get(const char *node, const char *name, int64_t deadline,
                    char **ret_value)
 {
-    const char *argv[] = {"attrd_updater", "-Q", "-N", node, "-n", name,
-                          NULL};
+    const char *argv[] = {"attrd_updater", "-Q", "-N", node, "-n", name, NULL};
     struct run_result result = {0};
     const char *v;
     const char *end;

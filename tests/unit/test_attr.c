@@ -471,18 +471,15 @@ static void test_attrd_get(void **state)
 
     (void)state;
     g_setenv("PATH", path, TRUE);
-    assert_int_equal(attr_attrd_get("n3", "grace-ack-n1", test_deadline(),
-                                    &value),
-                     0);
+    assert_int_equal(
+        attr_attrd_get("n3", "grace-ack-n1", test_deadline(), &value), 0);
     assert_string_equal(value, "1");
     g_free(value);
     value = NULL;
-    assert_int_equal(attr_attrd_get("n3", "grace-ack-n2", test_deadline(),
-                                    &value),
-                     -EIO);
+    assert_int_equal(
+        attr_attrd_get("n3", "grace-ack-n2", test_deadline(), &value), -EIO);
     assert_null(value);
-    assert_int_equal(attr_attrd_get("n3", "bad name", test_deadline(),
-                                    &value),
+    assert_int_equal(attr_attrd_get("n3", "bad name", test_deadline(), &value),
                      -EINVAL);
     g_setenv("PATH", old_path, TRUE);
     g_unlink(tool);
