@@ -579,6 +579,7 @@ static int admin_call_on(DBusConnection *conn, struct watch_set *set,
         if (strcmp(error.name, DBUS_ERROR_NO_REPLY) == 0) {
             if (!dbus_connection_get_is_connected(conn)) {
                 rc = -ECONNREFUSED; /* the bus itself went away */
+                *ret_bus_down = true;
             } else if (name_has_owner(conn, set, deadline) == 0) {
                 rc = -EHOSTDOWN;
             }
