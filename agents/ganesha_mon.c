@@ -321,6 +321,7 @@ struct mon_state {
     bool released;
     int64_t asserted;       /* unix seconds of the last time both were set */
     int64_t unanswered;     /* consecutive get_grace probes without answer */
+    bool bus_silent;        /* the last probe failed on the bus, not ganesha */
     int64_t rechecked;      /* unix seconds of a released monitor's re-check */
     struct daemon_id attrd; /* the pacemaker-attrd the attributes went to */
     struct daemon_id watcher; /* the resident watcher, if one was started */
@@ -345,6 +346,8 @@ static void mon_state_from(GKeyFile *kf, struct mon_state *st)
     st->released = g_key_file_get_boolean(kf, STATE_GROUP, "released", NULL);
     st->asserted = g_key_file_get_int64(kf, STATE_GROUP, "asserted", NULL);
     st->unanswered = g_key_file_get_int64(kf, STATE_GROUP, "unanswered", NULL);
+    st->bus_silent =
+        g_key_file_get_boolean(kf, STATE_GROUP, "bus_silent", NULL);
     st->rechecked = g_key_file_get_int64(kf, STATE_GROUP, "rechecked", NULL);
     st->attrd.pid =
         (pid_t)g_key_file_get_int64(kf, STATE_GROUP, "attrd_pid", NULL);
@@ -391,6 +394,7 @@ static int mon_state_save(const struct ocf_ctx *ctx, const struct mon_state *st)
     g_key_file_set_boolean(kf, STATE_GROUP, "released", st->released);
     g_key_file_set_int64(kf, STATE_GROUP, "asserted", st->asserted);
     g_key_file_set_int64(kf, STATE_GROUP, "unanswered", st->unanswered);
+    g_key_file_set_boolean(kf, STATE_GROUP, "bus_silent", st->bus_silent);
     g_key_file_set_int64(kf, STATE_GROUP, "rechecked", st->rechecked);
     g_key_file_set_int64(kf, STATE_GROUP, "attrd_pid", st->attrd.pid);
     g_key_file_set_uint64(kf, STATE_GROUP, "attrd_start", st->attrd.start);
@@ -535,10 +539,16 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
             log_notice("ganesha.nfsd (pid %ld) answers on D-Bus again after "
                        "%lld unanswered probe(s)",
                        (long)pid, (long long)st->unanswered);
+        } else if (st->bus_silent) {
+            log_notice("ganesha.nfsd (pid %ld) answers on D-Bus again: the "
+                       "system bus answers",
+                       (long)pid);
         }
         st->unanswered = 0;
+        st->bus_silent = false;
         return MON_ALIVE;
     }
+    st->bus_silent = bus_down;
     if (bus_down) {
         /*
          * The system bus itself does not answer (stopped, hung,
@@ -1094,6 +1104,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
     g_autofree char *node = NULL;
     int64_t now = wall_now_s();
     int64_t unanswered = st->unanswered;
+    bool bus_silent = st->bus_silent;
     bool published = st->alive && !st->released;
     enum mon_verdict verdict = mon_check(ctx, st, &why);
     int r;
@@ -1109,7 +1120,8 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
     if (verdict == MON_ALIVE || verdict == MON_UNANSWERED) {
         if (published && !mon_force_reassert && now >= st->asserted &&
             now - st->asserted < MON_REASSERT_S && mon_attrd_same(st)) {
-            if (st->unanswered == unanswered) {
+            if (st->unanswered == unanswered &&
+                st->bus_silent == bus_silent) {
                 return 0;
             }
             goto out_save;
