@@ -106,7 +106,10 @@ cmd_install() {
         not_ok "the package's agents are in /$PKG_OCF_DIR and print their meta-data" "${bad[@]}"
     fi
     if command -v crm_resource >/dev/null 2>&1; then
-        crm_resource --show-metadata ocf:heartbeat:ganesha_mon 2>/dev/null | grep -q '<resource-agent name="ganesha_mon"'
+        # captured whole: under pipefail an early grep -q can SIGPIPE the writer
+        local md
+        md=$(crm_resource --show-metadata ocf:heartbeat:ganesha_mon 2>/dev/null)
+        grep -q '<resource-agent name="ganesha_mon"' <<<"$md"
         check "Pacemaker finds ocf:heartbeat:ganesha_mon (crm_resource --show-metadata)" test $? -eq 0
         local listed
         listed=$(crm_resource --list-agents ocf:heartbeat 2>/dev/null | grep -c '^\.\?ganesha_' || true)
@@ -116,7 +119,7 @@ cmd_install() {
         skip "Pacemaker finds ocf:heartbeat:ganesha_mon" "crm_resource not installed"
     fi
     [[ $(command -v ganesha-ha.sh) == /usr/sbin/ganesha-ha.sh ]] &&
-        ganesha-ha.sh help 2>&1 | grep -q '^Usage: ganesha-ha.sh'
+        grep -q '^Usage: ganesha-ha.sh' <<<"$(ganesha-ha.sh help 2>&1)"
     check "ganesha-ha.sh is on the PATH (/usr/sbin) and runs" test $? -eq 0
     [[ $(readlink -f /usr/sbin/ganesha-ha.sh) == /usr/libexec/ganesha/ganesha-ha.sh ]]
     check "/usr/sbin/ganesha-ha.sh leads to /usr/libexec/ganesha/ganesha-ha.sh (where glusterd runs it)" test $? -eq 0
@@ -189,7 +192,7 @@ cmd_purge_check() {
     else
         not_ok "nothing stray: no unowned ganesha_* in /$PKG_OCF_DIR, nothing unowned in /usr/libexec/ganesha" "${stray[@]}"
     fi
-    ! dpkg-divert --list | grep -q " by $PKG\$"
+    ! grep -q " by $PKG\$" <<<"$(dpkg-divert --list)"
     check "no diversion by $PKG is left" test $? -eq 0
     rm -f "$STATE".*
     done_testing

@@ -30,7 +30,7 @@ thaw_buses() {
 }
 trap 'thaw_buses; sbx_teardown' EXIT
 attr_of() { attrs_now | awk -v n="$1" -v a="$2" '$1==n && index($2, a"=")==1 {sub(/^[^=]*=/, "", $2); print $2}'; }
-no_ban_anywhere() { ! attrs_now | grep -q " no-grace-ack-n3="; }
+no_ban_anywhere() { ! grep -q " no-grace-ack-n3=" <<<"$(attrs_now)"; }
 # the release line n3 logged last
 release_line() {
     grep -hE 'grace confirmed by|no grace confirmation after|no survivor confirmed grace' \
