@@ -1120,8 +1120,7 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
     if (verdict == MON_ALIVE || verdict == MON_UNANSWERED) {
         if (published && !mon_force_reassert && now >= st->asserted &&
             now - st->asserted < MON_REASSERT_S && mon_attrd_same(st)) {
-            if (st->unanswered == unanswered &&
-                st->bus_silent == bus_silent) {
+            if (st->unanswered == unanswered && st->bus_silent == bus_silent) {
                 return 0;
             }
             goto out_save;
