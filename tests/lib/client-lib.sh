@@ -22,8 +22,12 @@
 #       reset with no planted record (one never reclaims, so it would hold
 #       every takeover's grace), client_failover_check, then settled.
 #
-# Exports CL_PAUSE_MS, CL_OPEN_GAP_MS (and CL_BACK_PAUSE_MS) for a caller
-# that records figures. Sourcing it skips the whole test where user-mode
+# Exports CL_PAUSE_MS, CL_OPEN_GAP_MS, CL_BACK_PAUSE_MS (failback),
+# CL_GRACE_MS (every survivor in grace), CL_VIP_MS (VIP up on a survivor),
+# CL_B_WINDOW (B's grants between the failure and the survivors' grace) and
+# CL_CHECKS_OK (1: every check of the run passed: lock kept, no I/O error,
+# every record there, B never granted outside the window) for a
+# caller that records figures (extras/sandbox/client-bench). Sourcing it skips the whole test where user-mode
 # Linux is missing.
 
 [[ -x /usr/bin/linux.uml ]] || skip_all "user-mode-linux is not installed (extras/install-deps.sh)"
@@ -34,6 +38,10 @@ CL_PROBE=${GOCF_SBX_DIR:-/var/lib/ganesha-ocf-sandbox}/clients/bin/nfs-probe
 CL_PAUSE_MS=
 CL_OPEN_GAP_MS=
 CL_BACK_PAUSE_MS=
+CL_GRACE_MS=
+CL_VIP_MS=
+CL_B_WINDOW=
+CL_CHECKS_OK=
 
 cl() { $CL_TOOL "$@"; }
 cl_dir() { cl dir "$1"; }
@@ -55,6 +63,8 @@ cl_cleanup() {
 client_failover_check() {
     local kind=$1 vers=$2 victim=${3:-n2} back=${4:-} nodes others=() b_node c_node n t_back=0
     local file=/mnt/nfs/lock-$kind-${vers/./}.dat t_fail t_last t_first t_end
+    local failed0=$TAP_FAILED
+    CL_PAUSE_MS= CL_OPEN_GAP_MS= CL_BACK_PAUSE_MS= CL_GRACE_MS= CL_VIP_MS= CL_B_WINDOW= CL_CHECKS_OK=0
     mapfile -t nodes < <(sbx_nodes)
     for n in "${nodes[@]}"; do [[ $n == "$victim" ]] || others+=("$n"); done
     b_node=${others[0]}
@@ -189,6 +199,10 @@ client_failover_check() {
     diag "client C (through $c_node): longest wait between new opens ${CL_OPEN_GAP_MS} ms"
     local t_vip
     t_vip=$(tl_first fail "\$2==\"vip\" && \$4==\"+$(sbx_vip "$victim")\"")
+    CL_GRACE_MS=$((t_grace - t_fail))
+    CL_VIP_MS=$((${t_vip:-0} - t_fail))
+    CL_B_WINDOW=$window
+    ((TAP_FAILED == failed0)) && CL_CHECKS_OK=1
     diag "every survivor in grace +$((t_grace - t_fail)) ms; VIP up on $(sbx_vip_node "$victim") +$((${t_vip:-0} - t_fail)) ms"
     diag "client B (through $b_node): $(grep -c '^denied' "$ll") denied, $(grep -c '^GOT' "$ll") granted, $(grep -c 'error' "$ll") errors"
     cl_cleanup
