@@ -23,6 +23,7 @@
 #include "params.h"
 #include "recovery.h"
 #include "state.h"
+#include "synguard.h"
 
 #define HANDOFF_AGENT "ganesha_handoff"
 #define HANDOFF_VERSION "1.0.0"
@@ -32,6 +33,22 @@
 
 /* The record directories of ganesha's fs backend, current and previous. */
 static const char *const handoff_dirs[] = {"v4recov", "v4old", NULL};
+
+static int check_ip(const char *value, char **ret_reason)
+{
+    g_auto(GStrv) rule = NULL;
+
+    if (value[0] == '\0') {
+        return 0; /* no guard */
+    }
+    rule = synguard_rule(value, 2049);
+    if (rule == NULL) {
+        *ret_reason =
+            g_strdup_printf("ip \"%s\" is not an IPv4 or IPv6 address", value);
+        return -EINVAL;
+    }
+    return 0;
+}
 
 static int check_node_name(const char *value, char **ret_reason)
 {
@@ -84,6 +101,42 @@ static const struct ocf_param handoff_params[] = {
             "sent RECLAIM_COMPLETE. A grace call that fails or gets no "
             "answer within 5 s is logged and the start still succeeds.",
     },
+    {
+        .name = "ip",
+        .type = OCF_TYPE_STRING,
+        .shortdesc = "the VIP this group carries (for the SYN guard)",
+        .longdesc =
+            "The group's address. With syn_guard, while the group runs on "
+            "a node, a new TCP connection to ip:nfs_port that no socket "
+            "there would take (ganesha died) is dropped instead of refused: "
+            "a refused Linux NFS client waits 3 s before it connects again, "
+            "a dropped SYN is sent again by TCP after 1 s, to the node the "
+            "address moved to. Empty: no guard.",
+        .check = check_ip,
+    },
+    {
+        .name = "syn_guard",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "true",
+        .shortdesc = "drop, not refuse, NFS connections nothing listens for",
+        .longdesc =
+            "With ip set: start inserts \"-d <ip> -p tcp --dport <nfs_port> "
+            "--syn -j " SYNGUARD_CHAIN "\" at the top of INPUT (ip6tables "
+            "for an IPv6 address), whose chain returns a packet any socket "
+            "would take (-m socket --nowildcard: a running ganesha is never "
+            "blocked) and drops the rest; stop deletes the rule. A guard "
+            "that cannot be set (no iptables, no socket match) is logged "
+            "and the start still succeeds.",
+    },
+    {
+        .name = "nfs_port",
+        .type = OCF_TYPE_INTEGER,
+        .default_value = "2049",
+        .shortdesc = "the NFS port the SYN guard covers",
+        .longdesc = "TCP port of ganesha's NFS service on ip.",
+        .min = 1,
+        .max = 65535,
+    },
     {.name = NULL},
 };
 
@@ -132,6 +185,41 @@ static const struct ocf_agent handoff_agent = {
 };
 
 /* ---- actions ------------------------------------------------------------ */
+
+/* The guarded address, or NULL when there is no guard to set or remove. */
+static const char *handoff_guard_ip(struct ocf_ctx *ctx)
+{
+    const char *ip = ocf_param(ctx, "ip");
+
+    if (ip == NULL || ip[0] == '\0' || !ocf_param_bool(ctx, "syn_guard")) {
+        return NULL;
+    }
+    return ip;
+}
+
+/* Best effort both ways: without the guard a client only reconnects later. */
+static void handoff_guard(struct ocf_ctx *ctx, bool on)
+{
+    const char *ip = handoff_guard_ip(ctx);
+    int port = (int)ocf_param_int(ctx, "nfs_port");
+    g_autofree char *why = NULL;
+    int64_t limit;
+    int r;
+
+    if (ip == NULL) {
+        return;
+    }
+    limit = deadline_in(deadline_left_ms(ctx->deadline) / 4, ctx->deadline);
+    r = on ? synguard_add(ip, port, limit, &why)
+           : synguard_remove(ip, port, limit, &why);
+    if (r < 0) {
+        log_warn("SYN guard for %s:%d not %s: %s; ignoring (a refused client "
+                 "reconnects 3 s later)",
+                 ip, port, on ? "set" : "removed", why);
+        return;
+    }
+    log_debug("SYN guard for %s:%d %s", ip, port, on ? "set" : "removed");
+}
 
 /*
  * At home, the address comes up right after this start. The home ganesha
@@ -191,6 +279,7 @@ static int handoff_start(struct ocf_ctx *ctx)
             g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
         return ocf_report(r, reason);
     }
+    handoff_guard(ctx, true);
     handoff_restart_grace(ctx);
     return OCF_SUCCESS;
 }
@@ -234,6 +323,7 @@ static int handoff_stop(struct ocf_ctx *ctx)
     int r;
 
     (void)state_remove(key);
+    handoff_guard(ctx, false);
     if (node == NULL || !attr_name_valid(node)) {
         /* nothing identifies whose clients: nothing to release */
         return OCF_SUCCESS;
