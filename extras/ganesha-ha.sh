@@ -64,6 +64,12 @@
 #    address can move to, so blocking its port while the address comes up
 #    protects nothing; it delayed the clients and put two more shell
 #    operations in series on every failover (README, Performance).
+#    HA_NFS_UNBLOCK=no leaves <node>-nfs_unblock out as well (its tickles
+#    never fire with ganesha's dual-stack socket; README).
+#  * <node>-handoff (first in each group) gets ip=<VIP>: its SYN guard drops,
+#    rather than refuses, a new NFS connection to the address that no socket
+#    would take (ganesha died), so that the client retries after 1 s instead
+#    of 3 s (README, "The SYN guard").
 #  * nfs-mon monitors every 20s (upstream: 10s): its resident watcher
 #    detects (ganesha_mon watcher=true); the monitor checks the watcher.
 #    HA_MON_INTERVAL.
@@ -156,6 +162,7 @@ CF_VOL_MNT=$DEFAULT_VOL_MNT
 CF_STATE_DIR=$DEFAULT_STATE_DIR
 CF_FENCING=yes
 CF_NFS_BLOCK=no
+CF_NFS_UNBLOCK=yes
 CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
@@ -485,6 +492,12 @@ parse_config() {
             no | false | off | 0) CF_NFS_BLOCK=no ;;
             *) cerr "$lineno" "HA_NFS_BLOCK must be yes or no" ;;
             esac ;;
+        HA_NFS_UNBLOCK)
+            case ${PV_VALUE,,} in
+            yes | true | on | 1) CF_NFS_UNBLOCK=yes ;;
+            no | false | off | 0) CF_NFS_UNBLOCK=no ;;
+            *) cerr "$lineno" "HA_NFS_UNBLOCK must be yes or no" ;;
+            esac ;;
         HA_VIP_AGENT)
             case $PV_VALUE in
             IPaddr | IPaddr2) CF_VIP_AGENT=$PV_VALUE ;;
@@ -552,6 +565,11 @@ parse_config() {
     # VIP_<node>: "VIP_<name>" with the name as written, or with '.'/'-' -> '_'
     local i k match m
     local -A vip_seen=()
+    # nfs_block drops NFS to the address until nfs_unblock starts: without
+    # nfs_unblock nothing would ever let the clients in
+    if [[ $CF_NFS_BLOCK == yes && $CF_NFS_UNBLOCK == no ]]; then
+        cerr 0 "HA_NFS_BLOCK=yes needs HA_NFS_UNBLOCK=yes (nothing else lifts nfs_block's drop)"
+    fi
     VIP=()
     VIP_LINE=()
     for i in "${!vip_keys[@]}"; do
@@ -793,8 +811,10 @@ build_group() {
         agent_flags ocf:heartbeat:ganesha_handoff
         handoff_force=("${agent_force[@]}")
     fi
+    # ip=: its SYN guard (a connection nothing listens for is dropped, not
+    # refused, while the group is on a node: README, "The SYN guard")
     pcsf resource create "$s-handoff" ocf:heartbeat:ganesha_handoff \
-        "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" \
+        "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" "ip=$v" \
         --group "$s-group" "${handoff_force[@]}"
     # upstream's nfs_block only with HA_NFS_BLOCK=yes (README: it drops NFS
     # to an address whose ganesha already serves, and costs two serial
@@ -811,8 +831,8 @@ build_group() {
         --group "$s-group" "${first[@]}"
     # portblock (resource-agents 4.12) drives iptables only: an IPv6 address
     # gets no nfs_unblock (no tickle ACKs; the clients reconnect by their
-    # own TCP retransmission)
-    if ! is_ipv6 "$v"; then
+    # own TCP retransmission); HA_NFS_UNBLOCK=no leaves it out everywhere
+    if [[ $CF_NFS_UNBLOCK == yes ]] && ! is_ipv6 "$v"; then
         pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
             protocol=tcp portno=2049 action=unblock "ip=$v" \
             reset_local_on_unblock_stop=true \
@@ -1752,8 +1772,8 @@ cmd_check_config() {
     printf "HA_NAME=%s\n" "$CF_NAME"
     printf "HA_CLUSTER_NODES=%s\n" "$(IFS=,; printf "%s" "${NODES[*]}")"
     for n in "${NODES[@]}"; do printf "VIP[%s]=%s\n" "$n" "${VIP[$n]}"; done
-    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\n" \
-        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK"
+    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\nHA_NFS_UNBLOCK=%s\n" \
+        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK" "$CF_NFS_UNBLOCK"
 }
 
 # Upstream's status always exited 0, and scripts written for it read the

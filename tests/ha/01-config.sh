@@ -48,8 +48,9 @@ HA_NIC=eth0
 HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
-HA_NFS_BLOCK=yes'
-tap_plan 40
+HA_NFS_BLOCK=yes
+HA_NFS_UNBLOCK=yes'
+tap_plan 42
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
 [[ $rc == 0 && $out == "$expect" ]] || { diag "rc=$rc"; diag "$out"; diag_file "$T/err"; }
@@ -64,7 +65,8 @@ printf 'HA_CHECK_LEVEL=10\r\n' >>"$C/ganesha-ha.conf"
 out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
     $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=20s'* &&
-    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* && $out == *'HA_NFS_BLOCK=no'* ]]
+    $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* && $out == *'HA_NFS_BLOCK=no'* &&
+    $out == *'HA_NFS_UNBLOCK=yes'* ]]
 ok $? "defaults applied; CRLF line accepted"
 
 # node1 vs node10: VIP keys matched whole
@@ -280,6 +282,15 @@ EOF
 bad 6 "HA_NFS_BLOCK must be yes or no" "bad HA_NFS_BLOCK" <<EOF
 $base
 HA_NFS_BLOCK=sometimes
+EOF
+bad 6 "HA_NFS_UNBLOCK must be yes or no" "bad HA_NFS_UNBLOCK" <<EOF
+$base
+HA_NFS_UNBLOCK=2
+EOF
+bad 0 "HA_NFS_BLOCK=yes needs HA_NFS_UNBLOCK=yes" "nfs_block without nfs_unblock (nothing would lift the drop)" <<EOF
+$base
+HA_NFS_BLOCK=yes
+HA_NFS_UNBLOCK=no
 EOF
 bad 6 "absolute path" "relative HA_STATE_DIR" <<EOF
 $base

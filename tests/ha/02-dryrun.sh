@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 35
+tap_plan 36
 
 fake_bin nocluster
 C=$T/conf
@@ -105,6 +105,11 @@ sed -i 's/^HA_CRASH_ORDER=Optional$/HA_CRASH_ORDER=none/' "$C/ganesha-ha.conf"
 dry setup "$C"
 ! grep -q 'order stop' "$T/pcs" && [[ $(grep -c 'constraint order nfs-grace-clone then' "$T/pcs") == 2 ]]
 ok $? "HA_CRASH_ORDER=none: no crash-path order, upstream's start order kept"
+sed -i 's/^HA_NFS_BLOCK=yes$/HA_NFS_UNBLOCK=no/' "$C/ganesha-ha.conf"
+dry setup "$C"
+[[ $(cat "$T/rc") == 0 ]] && ! grep -q 'nfs_unblock\|nfs_block' "$T/pcs" &&
+    has "pcs -f CIB resource create n2-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.2 cidr_netmask=32 nic=eth1 op monitor interval=15s --group n2-group"
+ok $? "HA_NFS_UNBLOCK=no: the group is handoff and the address, no portblock"
 
 # ---- 4 nodes (upstream worked example) ------------------------------------
 write_conf "$C" <<EOF
