@@ -102,6 +102,16 @@ for action in "${actions[@]}"; do
             "restart_grace=$(printf %q "$v") is refused" \
             OCF_RESKEY_home_node=n1 "OCF_RESKEY_restart_grace=$v"
     done
+    for v in 10.0.0 10.0.0.256 host.name 10.0.0.1/32 "10.0.0.1 -j ACCEPT" fd00::1::2 -d; do
+        want_in_reason=ip expect ganesha_handoff "$action" 6 \
+            "ip=$(printf %q "$v") is refused" \
+            OCF_RESKEY_home_node=n1 "OCF_RESKEY_ip=$v"
+    done
+    for v in 0 65536 -1 2049x; do
+        want_in_reason=nfs_port expect ganesha_handoff "$action" 6 \
+            "nfs_port=$(printf %q "$v") is refused" \
+            OCF_RESKEY_home_node=n1 "OCF_RESKEY_nfs_port=$v"
+    done
     for v in "${bad_names[@]}" .hidden ..; do
         want_in_reason=node_dir expect ganesha_nfsd "$action" 6 \
             "node_dir=$(printf %q "${v:0:40}") is refused" "OCF_RESKEY_node_dir=$v"

@@ -24,7 +24,7 @@ declare -A params=(
     [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay hung_probes pidfile probe_ms published watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
-    [ganesha_handoff]="home_node recovery_root restart_grace"
+    [ganesha_handoff]="home_node ip nfs_port recovery_root restart_grace syn_guard"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor reload-agent validate-all meta-data"
