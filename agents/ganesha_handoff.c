@@ -36,13 +36,10 @@ static const char *const handoff_dirs[] = {"v4recov", "v4old", NULL};
 
 static int check_ip(const char *value, char **ret_reason)
 {
-    g_auto(GStrv) rule = NULL;
-
     if (value[0] == '\0') {
         return 0; /* no guard */
     }
-    rule = synguard_rule(value, 2049);
-    if (rule == NULL) {
+    if (!synguard_valid(value, 2049)) {
         *ret_reason =
             g_strdup_printf("ip \"%s\" is not an IPv4 or IPv6 address", value);
         return -EINVAL;

@@ -54,18 +54,6 @@ bool attr_name_valid(const char *name)
     return name_chars_valid(name, ATTR_NAME_MAX) && g_ascii_isalpha(name[0]);
 }
 
-/* The first non-empty line of a tool's stderr, for a message. */
-static char *first_line(const char *text)
-{
-    const char *end;
-
-    while (*text == '\n') {
-        text++;
-    }
-    end = strchr(text, '\n');
-    return end != NULL ? g_strndup(text, (gsize)(end - text)) : g_strdup(text);
-}
-
 /* What the last failure of this module said, for attr_strerror(). */
 static int last_error;
 static char *last_why;
@@ -136,7 +124,7 @@ static int run_tool(const char *const *argv, int64_t deadline,
         break;
     case ATTR_CRM_EX_NOT_CONNECTED:
     case ATTR_CRM_EX_UNAVAILABLE:
-        why = first_line(result->err);
+        why = run_first_line(result->err);
         log_debug("%s: cluster unreachable (exit %d): %s", argv[0],
                   result->exit_status, why);
         rc = -ENOTCONN;
@@ -144,7 +132,7 @@ static int run_tool(const char *const *argv, int64_t deadline,
                 result->exit_status, why[0] != '\0' ? ": " : "", why);
         break;
     default:
-        why = first_line(result->err);
+        why = run_first_line(result->err);
         rc = -EIO;
         if (result->term_signal != 0) {
             log_err("%s was killed by signal %d", argv[0], result->term_signal);
@@ -199,7 +187,7 @@ int attr_local_node(int64_t deadline, char **ret_node)
     if (!attr_node_name_valid(name)) {
         g_autofree char *cut = g_strndup(name, 48);
         g_autofree char *shown = g_strescape(cut, NULL);
-        g_autofree char *err = first_line(result.err);
+        g_autofree char *err = run_first_line(result.err);
 
         /* a local oddity, not a misconfiguration: never 6 */
         log_err("crm_node -n gave no valid node name");

@@ -90,6 +90,17 @@ void run_result_clear(struct run_result *result)
     result->term_signal = 0;
 }
 
+char *run_first_line(const char *text)
+{
+    const char *end;
+
+    while (*text == '\n') {
+        text++;
+    }
+    end = strchr(text, '\n');
+    return end != NULL ? g_strndup(text, (gsize)(end - text)) : g_strdup(text);
+}
+
 int run_have_program(const char *program)
 {
     g_autofree char *path = NULL;

@@ -60,4 +60,10 @@ int run_pidfd_open(pid_t pid);
 /*! \brief Whether \p program can be found in PATH and executed. */
 int run_have_program(const char *program);
 
+/*!
+ * \brief The first non-empty line of a tool's output (its stderr, for a
+ *        message). Free with g_free().
+ */
+char *run_first_line(const char *text);
+
 #endif

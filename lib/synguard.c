@@ -30,7 +30,7 @@ bool synguard_is_ipv6(const char *ip)
     return ip != NULL && inet_pton(AF_INET6, ip, buf) == 1;
 }
 
-static bool synguard_valid(const char *ip, int port)
+bool synguard_valid(const char *ip, int port)
 {
     unsigned char buf[sizeof(struct in6_addr)];
 
@@ -86,11 +86,12 @@ char *synguard_restore_input(const char *ip, int port, bool with_jump)
     return g_string_free(s, FALSE);
 }
 
-static char *first_line(const char *text)
+/* The refusal of a bad address or port, for add and remove alike. */
+static int synguard_refuse(const char *ip, int port, char **ret_why)
 {
-    const char *nl = strchr(text, '\n');
-
-    return nl != NULL ? g_strndup(text, (gsize)(nl - text)) : g_strdup(text);
+    *ret_why = g_strdup_printf("'%s' port %d is not an address and port",
+                               ip != NULL ? ip : "", port);
+    return -EINVAL;
 }
 
 /* Runs "<tool> -w N <op> INPUT <rule>"; 0 and the tool's exit status in
@@ -131,13 +132,12 @@ int synguard_add(const char *ip, int port, int64_t deadline, char **ret_why)
     g_autoptr(GError) error = NULL;
     struct run_result res = {0};
     int status = -1;
+    ssize_t written;
     int fd;
     int r;
 
     if (!synguard_valid(ip, port)) {
-        *ret_why = g_strdup_printf("'%s' port %d is not an address and port",
-                                   ip != NULL ? ip : "", port);
-        return -EINVAL;
+        return synguard_refuse(ip, port, ret_why);
     }
     r = synguard_rule_op("-C", ip, port, deadline, &status, ret_why);
     if (r < 0) {
@@ -150,13 +150,14 @@ int synguard_add(const char *ip, int port, int64_t deadline, char **ret_why)
             g_strdup_printf("cannot write the rules: %s", error->message);
         return -EIO;
     }
-    if (write(fd, input, strlen(input)) != (ssize_t)strlen(input)) {
-        r = -errno;
+    written = write(fd, input, strlen(input));
+    if (written != (ssize_t)strlen(input)) {
+        r = written < 0 ? -errno : -EIO; /* a short write sets no errno */
         close(fd);
         (void)g_unlink(path);
         *ret_why =
             g_strdup_printf("cannot write the rules: %s", g_strerror(-r));
-        return r < 0 ? r : -EIO;
+        return r;
     }
     close(fd);
     {
@@ -178,7 +179,7 @@ int synguard_add(const char *ip, int port, int64_t deadline, char **ret_why)
             return r;
         }
         if (res.exit_status != 0) {
-            g_autofree char *line = first_line(res.err);
+            g_autofree char *line = run_first_line(res.err);
 
             *ret_why = g_strdup_printf("%s exited with %d: %s", argv[0],
                                        res.exit_status, line);
@@ -193,9 +194,7 @@ int synguard_add(const char *ip, int port, int64_t deadline, char **ret_why)
 int synguard_remove(const char *ip, int port, int64_t deadline, char **ret_why)
 {
     if (!synguard_valid(ip, port)) {
-        *ret_why = g_strdup_printf("'%s' port %d is not an address and port",
-                                   ip != NULL ? ip : "", port);
-        return -EINVAL;
+        return synguard_refuse(ip, port, ret_why);
     }
     for (int i = 0; i < SYNGUARD_MAX_RULES; i++) {
         int status = -1;

@@ -30,6 +30,9 @@
  */
 char **synguard_rule(const char *ip, int port);
 
+/*! \brief Whether \p ip is an IPv4 or IPv6 address and \p port 1-65535. */
+bool synguard_valid(const char *ip, int port);
+
 /*! \brief Whether \p ip is an IPv6 address (the guard uses ip6tables). */
 bool synguard_is_ipv6(const char *ip);
 

@@ -453,6 +453,20 @@ static int teardown(void **state)
     return 0;
 }
 
+static void test_first_line(void **state)
+{
+    const char *in[] = {"one\ntwo\n", "\n\nafter blanks\nx", "no newline", "",
+                        NULL};
+    const char *want[] = {"one", "after blanks", "no newline", ""};
+
+    (void)state;
+    for (int i = 0; in[i] != NULL; i++) {
+        g_autofree char *line = run_first_line(in[i]);
+
+        assert_string_equal(line, want[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_child_gets_no_extra_fds),
         cmocka_unit_test(test_fail_have_binary),
         cmocka_unit_test(test_have_program),
+        cmocka_unit_test(test_first_line),
         cmocka_unit_test(test_result_clear_null_safe),
     };
 

@@ -61,6 +61,9 @@ static void test_bad_input(void **state)
             fail_msg("'%s' was taken for an address", bad[i]);
         }
     }
+    assert_false(synguard_valid("10.0.0.1 -j ACCEPT", 2049));
+    assert_true(synguard_valid("10.0.0.1", 2049));
+    assert_true(synguard_valid("fd00::1", 65535));
     assert_null(synguard_rule(NULL, 2049));
     assert_null(synguard_rule("10.0.0.1", 0));
     assert_null(synguard_rule("10.0.0.1", 65536));
