@@ -168,6 +168,7 @@ CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
 CF_CHECK_LEVEL=$DEFAULT_CHECK_LEVEL
 CF_CRASH_ORDER=Optional
+CF_TOKEN=""               # HA_COROSYNC_TOKEN: totem token (ms) of a cluster setup creates
 CF_NODES_LINE=0
 NODES=()
 declare -A VIP=()          # node -> address
@@ -510,6 +511,9 @@ parse_config() {
         HA_MON_INTERVAL)
             if [[ $PV_VALUE =~ ^[1-9][0-9]{0,5}(ms|s|m|min|h)?$ ]]; then CF_MON_INTERVAL=$PV_VALUE
             else cerr "$lineno" "HA_MON_INTERVAL must be a Pacemaker interval such as 1s or 10s"; fi ;;
+        HA_COROSYNC_TOKEN)
+            if [[ $PV_VALUE =~ ^[1-9][0-9]{2,5}$ ]]; then CF_TOKEN=$PV_VALUE
+            else cerr "$lineno" "HA_COROSYNC_TOKEN must be milliseconds, 100-999999"; fi ;;
         HA_CHECK_LEVEL)
             if [[ $PV_VALUE =~ ^(0|[1-9][0-9]?)$ ]]; then CF_CHECK_LEVEL=$PV_VALUE
             else cerr "$lineno" "HA_CHECK_LEVEL must be a number 0-99 (0 or 10 are meaningful)"; fi ;;
@@ -1009,7 +1013,24 @@ push_cib() {   # push_cib WHAT
         crm_diff -o "$CIB_ORIG" -n "$CIB_NEW" >"$WORK/patch.xml" || rc=$?
         ((rc == 0)) && { info "offline CIB: no change ($1)"; return 0; }
         ((rc == 1)) || die "crm_diff failed"
-        cibadmin --patch --xml-file "$WORK/patch.xml" || die "cannot patch $CIB_file"
+        # cibadmin rewrites a CIB file in place (O_TRUNC, then write): a kill
+        # in between leaves it empty or half. The patch goes to a copy beside
+        # it, renamed over it; Pacemaker's own cib.xml (written with its
+        # digest through a temporary file by cibadmin itself) is patched as is.
+        local tmp file live
+        file=$(realpath -e -- "$CIB_file") || die "cannot find $CIB_file"
+        live=$(realpath -e /var/lib/pacemaker/cib/cib.xml 2>/dev/null) || live=""
+        if [[ $file == "$live" ]]; then
+            cibadmin --patch --xml-file "$WORK/patch.xml" || die "cannot patch $CIB_file"
+        else
+            tmp=$(mktemp --suffix=".${file##*/}" "${file%/*}/.ganesha-ha.XXXXXX") ||
+                die "cannot create a file beside $file"
+            if ! cp -p -- "$file" "$tmp" || ! CIB_file=$tmp cibadmin --patch --xml-file "$WORK/patch.xml" ||
+                ! mv -f -- "$tmp" "$file"; then
+                rm -f -- "$tmp"
+                die "cannot patch $CIB_file"
+            fi
+        fi
         info "offline CIB $CIB_file updated ($1)"
         return 0
     fi
@@ -1122,7 +1143,9 @@ create_cluster() {
     offline && die "CIB_file=$CIB_file: cannot read it with crm_mon"
     info "no running cluster reachable on this node: creating cluster $CF_NAME with pcs"
     info "(needs pcsd on every node and 'pcs host auth ${NODES[*]}' done beforehand)"
-    if ! run pcs cluster setup "$CF_NAME" "${NODES[@]}" --start --enable "--wait=$WAIT_S"; then
+    local -a totem=()
+    [[ -n $CF_TOKEN ]] && totem=(totem "token=$CF_TOKEN")
+    if ! run pcs cluster setup "$CF_NAME" "${NODES[@]}" "${totem[@]}" --start --enable "--wait=$WAIT_S"; then
         die "pcs cluster setup failed; see the pcs output above"
     fi
     run touch "$HA_CONFDIR/$CREATED_MARKER"
@@ -1772,8 +1795,8 @@ cmd_check_config() {
     printf "HA_NAME=%s\n" "$CF_NAME"
     printf "HA_CLUSTER_NODES=%s\n" "$(IFS=,; printf "%s" "${NODES[*]}")"
     for n in "${NODES[@]}"; do printf "VIP[%s]=%s\n" "$n" "${VIP[$n]}"; done
-    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\nHA_NFS_UNBLOCK=%s\n" \
-        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK" "$CF_NFS_UNBLOCK"
+    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\nHA_NFS_UNBLOCK=%s\nHA_COROSYNC_TOKEN=%s\n" \
+        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK" "$CF_NFS_UNBLOCK" "$CF_TOKEN"
 }
 
 # Upstream's status always exited 0, and scripts written for it read the

@@ -32,6 +32,7 @@ HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
 HA_NFS_BLOCK=yes
+HA_COROSYNC_TOKEN=1500
 EOF
 rc=0
 out=$("$GHA" check-config "$C" 2>"$T/err") || rc=$?
@@ -49,8 +50,9 @@ HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
 HA_NFS_BLOCK=yes
-HA_NFS_UNBLOCK=yes'
-tap_plan 42
+HA_NFS_UNBLOCK=yes
+HA_COROSYNC_TOKEN=1500'
+tap_plan 43
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
 [[ $rc == 0 && $out == "$expect" ]] || { diag "rc=$rc"; diag "$out"; diag_file "$T/err"; }
@@ -286,6 +288,10 @@ EOF
 bad 6 "HA_NFS_UNBLOCK must be yes or no" "bad HA_NFS_UNBLOCK" <<EOF
 $base
 HA_NFS_UNBLOCK=2
+EOF
+bad 6 "HA_COROSYNC_TOKEN must be milliseconds" "HA_COROSYNC_TOKEN with a unit" <<EOF
+$base
+HA_COROSYNC_TOKEN=3s
 EOF
 bad 0 "HA_NFS_BLOCK=yes needs HA_NFS_UNBLOCK=yes" "nfs_block without nfs_unblock (nothing would lift the drop)" <<EOF
 $base

@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 36
+tap_plan 37
 
 fake_bin nocluster
 C=$T/conf
@@ -62,6 +62,11 @@ dry setup "$C"
     grep -q '^# step 1: the CIB without the groups (n1-group n2-group n3-group)' "$T/out" &&
     grep -q '^# wait up to [0-9]*s for nfs-grace-clone' "$T/out"
 ok $? "HA_CRASH_ORDER=Mandatory: clones pushed, nfs-grace waited for, then the groups"
+cp "$T/conf.saved" "$C/ganesha-ha.conf"
+echo "HA_COROSYNC_TOKEN=1000" >>"$C/ganesha-ha.conf"
+dry setup "$C"
+grep -q '^pcs cluster setup ganesha-ha-360 n1 n2 n3 totem token=1000 --start --enable --wait=' "$T/pcs"
+ok $? "HA_COROSYNC_TOKEN=1000: pcs cluster setup ... totem token=1000"
 cp "$T/conf.saved" "$C/ganesha-ha.conf"
 dry setup "$C"
 grep -q "mkdir -p /run/gluster/shared_storage/nfs-ganesha/n2/nfs/ganesha/v4recov" "$T/out" &&
