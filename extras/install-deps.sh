@@ -18,7 +18,7 @@ BUILD_PKGS=(gcc make autoconf automake libtool pkg-config libglib2.0-dev
     libxml2-utils clang-format shellcheck clang libclang-rt-dev llvm)
 RUNTIME_PKGS=(pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents
     nfs-ganesha nfs-ganesha-vfs dbus libnfs-utils iproute2 iptables procps
-    psmisc util-linux strace)
+    psmisc util-linux strace systemd)
 BENCH_PKGS=(python3-matplotlib)
 # tests/pkg (run-all's package group): dpkg-buildpackage, debhelper (with
 # dh-autoreconf), lintian, and Debian's rpm for rpmbuild

@@ -1,10 +1,15 @@
 #!/bin/bash
-# ganesha-ha.sh against a real namespace cluster (extras/sandbox/ganesha-sandbox):
-# setup on a fresh cluster (4 members, 3 configured), everything starts;
-# setup twice changes nothing; malformed configs leave the CIB epoch alone;
-# status HEALTHY / FAILOVER (kill-ganesha) / BAD (failed action); add n4 and
-# delete it again with groups, constraints and shared-storage links checked;
-# teardown leaves no resource and every node's state dir restored.
+# ganesha-ha.sh through the whole lifecycle on real nodes
+# (extras/sandbox/ganesha-sandbox up --no-resources: 4 bare nodes, each with
+# its pcsd, authenticated with pcs host auth, no cluster): malformed configs
+# create nothing; setup creates the cluster of n1..n3 (pcs cluster setup)
+# and stops before any resource because there is no fencing device, and says
+# so again on a second run; with a fence device setup creates everything and
+# it starts; setup twice changes nothing; status HEALTHY / FAILOVER
+# (kill-ganesha) / BAD (failed action); add n4 (pcs cluster node add, for
+# real), delete --keep-node (bans), add again (already a member), delete
+# (pcs cluster node remove, for real); teardown stops and destroys the
+# cluster setup created: every node bare again, its state dir restored.
 # Needs root, the installed agents and a free sandbox (skips otherwise);
 # brings its own sandbox up and down. Takes several minutes.
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
@@ -43,10 +48,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tap_plan 27
+tap_plan 40
 
 sbx up --nodes 4 --no-resources >"$T/up.log" 2>&1
-ok $? "sandbox up with 4 nodes, no resources"
+ok $? "sandbox up: 4 bare nodes with pcsd, pcs host auth done, no cluster"
+bare() {   # no corosync.conf and no corosync on any node
+    local n
+    for n in n1 n2 n3 n4; do
+        sbx exec "$n" test -e /etc/corosync/corosync.conf && return 1
+        sbx exec "$n" systemctl is-active corosync >/dev/null 2>&1 && return 1
+    done
+    return 0
+}
+bare
+ok $? "no node has a cluster yet"
 
 C=$T/conf   # /tmp is the host's, visible inside every node
 write_conf "$C" <<EOF
@@ -59,15 +74,14 @@ VIP_n3="10.77.0.103"
 HA_VOL_MNT="/run/gluster/shared_storage"
 HA_STATE_DIR="/var/lib/ganesha-sandbox/nfs"
 HA_NIC=eth0
+HA_COROSYNC_TOKEN=1000
 EOF
 cp "$C/ganesha-ha.conf" "$T/conf.orig"
 
-# ---- malformed configs: refused, epoch unchanged ----------------------------
-e0=$(epoch)
+# ---- malformed configs: refused, nothing created ------------------------------
 all_refused=0
 # shellcheck disable=SC2016 # literal $(...) on purpose
-for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n1=fe80::101' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1'; do
-    cp "$T/conf.orig" "$C/ganesha-ha.conf"
+for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n1=fe80::101' 'HA_CLUSTER_NODES="n1,n_2"' 'VIP_n1=10.77.0.300' 'HA_TYPO=1' 'HA_COROSYNC_TOKEN=1s'; do
     grep -v "^${bad%%=*}=" "$T/conf.orig" >"$C/ganesha-ha.conf" || true
     printf '%s\n' "$bad" >>"$C/ganesha-ha.conf"
     rc=0
@@ -77,21 +91,45 @@ for bad in 'HA_NAME="x' 'HA_NIC=$(reboot)' 'VIP_n1=fe80::101' 'HA_CLUSTER_NODES=
     fi
 done
 cp "$T/conf.orig" "$C/ganesha-ha.conf"
-[[ $all_refused == 0 && $(epoch) == "$e0" ]]
-ok $? "6 malformed configs refused (exit 2, line named), CIB epoch unchanged ($e0)"
+[[ $all_refused == 0 ]] && bare
+ok $? "7 malformed configs refused (exit 2, line named), no cluster created"
 
-# ---- setup ------------------------------------------------------------------
+# ---- setup from bare nodes: the cluster, then a stop for the fence device ----
 rc=0
 time_start=$SECONDS
 gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
-ok "$rc" "setup on the running cluster ($((SECONDS - time_start))s)"
+[[ $rc == 1 ]] && grep -q 'cluster gocf-sandbox was created, but HA_FENCING=yes' "$T/err" &&
+    grep -q 'pcs stonith create' "$T/err"
+ok $? "setup on bare nodes: creates the cluster, stops for the missing fence device ($((SECONDS - time_start))s, exit $rc)"
+[[ $rc == 1 ]] || diag_file "$T/err"
+mon >"$T/mon.xml"
+[[ $(xmllint --xpath 'count(//nodes/node[@online="true"])' "$T/mon.xml") == 3 &&
+    $(xmllint --xpath 'count(//nodes/node[@name="n4"])' "$T/mon.xml") == 0 &&
+    $(xmllint --xpath 'count(//resources/*)' "$T/mon.xml") == 0 ]] && test -e "$C/.ganesha-ha-created-cluster"
+ok $? "n1..n3 online (n4 not a member), no resource pushed, marker left for teardown"
+x grep -q 'token: 1000' /etc/corosync/corosync.conf
+ok $? "HA_COROSYNC_TOKEN=1000 reached corosync.conf"
+rc=0
+gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 1 ]] && grep -q 'without a fencing device' "$T/err" && ! grep -q 'already set up' "$T/err" &&
+    [[ $(mon | xmllint --xpath 'count(//resources/*)' - 2>/dev/null) == 0 ]]
+ok $? "setup again without a fence device: refused again (exit $rc), not 'already set up'"
+
+# what the admin does: a fence device (the sandbox's agent), for every node
+x pcs stonith create fence-gocf fence_gocf_sandbox "pcmk_host_list=n1 n2 n3 n4" \
+    op monitor interval=60s >"$T/out" 2>&1 && x pcs property set load-threshold=10000% >>"$T/out" 2>&1
+ok $? "pcs stonith create fence-gocf"
+rc=0
+time_start=$SECONDS
+gha setup "$C" >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "setup with the fence device: the resources ($((SECONDS - time_start))s)"
 [[ $rc == 0 ]] || diag_file "$T/err"
 mon >"$T/mon.xml"
 n_started=$(xmllint --xpath 'count(//group/resource[@role="Started"])' "$T/mon.xml")
 [[ $n_started == 9 && $(xmllint --xpath 'count(//group/resource[contains(@id, "-nfs_block")])' "$T/mon.xml") == 0 ]]
 ok $? "the 9 group members (handoff, address, nfs_unblock per node; no nfs_block) are started ($n_started)"
 [[ $(xmllint --xpath 'count(//clone[@id="nfs_setup-clone" or @id="nfs-mon-clone" or @id="nfs-grace-clone"]/resource[@role="Started"])' "$T/mon.xml") == 9 ]]
-ok $? "the 3 clones run on n1..n3 (9 instances), not on the unconfigured n4"
+ok $? "the 3 clones run on n1..n3 (9 instances)"
 [[ $(vip_on n1) == n1 && $(vip_on n2) == n2 && $(vip_on n3) == n3 ]]
 ok $? "every VIP on its home node"
 linked=0
@@ -145,11 +183,15 @@ x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 wait_for 60 "HEALTHY again" bash -c "'$SBX_TOOL' exec n1 '$GHA' status '$C' >/dev/null 2>&1"
 ok $? "after cleanup: HEALTHY again"
 
-# ---- add n4 -----------------------------------------------------------------
+# ---- add n4: a bare node, joined with pcs cluster node add ---------------------
 rc=0
+time_start=$SECONDS
 gha add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
-ok "$rc" "add n4 10.77.0.104"
+ok "$rc" "add n4 10.77.0.104 (not a member: pcs cluster node add, $((SECONDS - time_start))s)"
 [[ $rc == 0 ]] || diag_file "$T/err"
+grep -q "adding it with pcs" "$T/err" && [[ $(mon | xmllint --xpath 'string(//nodes/node[@name="n4"]/@online)' - 2>/dev/null) == true ]] &&
+    sbx exec n4 test -e /etc/corosync/corosync.conf && sbx exec n4 systemctl is-enabled corosync >/dev/null
+ok $? "n4 joined the cluster (online, corosync.conf from pcs, enabled)"
 x crm_resource --wait --timeout=60s >/dev/null 2>&1 || true
 [[ $(vip_on n4) == n4 ]] && sbx exec n4 test -L /var/lib/ganesha-sandbox/nfs
 ok $? "n4's VIP runs on n4; nfs_setup runs there"
@@ -158,7 +200,7 @@ config_xml >"$T/cfg.xml"
     $(xmllint --xpath "string(//rsc_location[@rsc='n4-group' and @node='n3']/@score)" "$T/cfg.xml") == 3000 &&
     $(xmllint --xpath "count(//rsc_order[@then='n4-cluster_ip-1' and @first-action='stop'])" "$T/cfg.xml") == 1 &&
     $(xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" "$T/cfg.xml") == 0 ]]
-ok $? "after add: 4-node scores, n4's crash-path order, no bans left"
+ok $? "after add: 4-node scores, n4's crash-path order, no bans"
 [[ $(x readlink "$S/n4/nfs/ganesha/n1") == "$S/n1/nfs/ganesha" && $(x readlink "$S/n2/nfs/statd/n4") == "$S/n4/nfs/statd" ]] &&
     grep -qx 'HA_CLUSTER_NODES="n1,n2,n3,n4"' "$C/ganesha-ha.conf" && grep -qx 'VIP_n4="10.77.0.104"' "$C/ganesha-ha.conf"
 ok $? "after add: links both ways, config file updated"
@@ -166,34 +208,53 @@ rc=0
 gha status --exit-codes "$C" >"$T/out" 2>&1 || rc=$?
 ok "$rc" "status after add: HEALTHY"
 
-# ---- delete n4 --------------------------------------------------------------
+# ---- delete n4 --keep-node: HA only, the member stays (bans) ----------------------
 rc=0
 gha delete "$C" n4 --keep-node >"$T/out" 2>"$T/err" || rc=$?
-ok "$rc" "delete n4 (--keep-node: the sandbox owns membership)"
+ok "$rc" "delete n4 --keep-node"
 [[ $rc == 0 ]] || diag_file "$T/err"
 config_xml >"$T/cfg3.xml"
 [[ $(xmllint --xpath "count(//*[@id='n4-group'])" "$T/cfg3.xml") == 0 &&
     $(xmllint --xpath "string(//rsc_location[@rsc='n2-group' and @node='n2']/@score)" "$T/cfg3.xml") == 3000 &&
     $(xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" "$T/cfg3.xml") == 3 ]]
-ok $? "after delete: n4-group gone, 3-node scores, clones banned from n4 again"
+ok $? "after delete --keep-node: n4-group gone, 3-node scores, the clones banned from member n4"
 ! x test -e "$S/n4" && ! x test -L "$S/n1/nfs/ganesha/n4" && ! x test -L "$S/n3/nfs/statd/n4" &&
     ! sbx exec n4 test -L /var/lib/ganesha-sandbox/nfs
 ok $? "after delete: n4's tree and every link to it removed; n4's state dir restored"
-diff "$T/conf.orig" "$C/ganesha-ha.conf" >/dev/null || {
-    grep -qx 'HA_CLUSTER_NODES="n1,n2,n3"' "$C/ganesha-ha.conf" && ! grep -q VIP_n4 "$C/ganesha-ha.conf"
-}
+grep -qx 'HA_CLUSTER_NODES="n1,n2,n3"' "$C/ganesha-ha.conf" && ! grep -q VIP_n4 "$C/ganesha-ha.conf"
 ok $? "after delete: config file back to 3 nodes"
 
-# ---- teardown ---------------------------------------------------------------
+# ---- add n4 again (a member already), then delete it for real -----------------
+rc=0
+gha add "$C" n4 10.77.0.104 >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 0 ]] && ! grep -q "adding it with pcs" "$T/err" && [[ $(vip_on n4) == n4 ]] &&
+    [[ $(config_xml | xmllint --xpath "count(//rsc_location[@node='n4' and @score='-INFINITY'])" - 2>/dev/null) == 0 ]]
+ok $? "add n4 again: already a member, no pcs node add, its VIP home, bans gone"
+[[ $rc == 0 ]] || diag_file "$T/err"
+rc=0
+time_start=$SECONDS
+gha delete "$C" n4 >"$T/out" 2>"$T/err" || rc=$?
+ok "$rc" "delete n4 (pcs cluster node remove, $((SECONDS - time_start))s)"
+[[ $rc == 0 ]] || diag_file "$T/err"
+mon >"$T/mon.xml"
+[[ $(xmllint --xpath 'count(//nodes/node[@name="n4"])' "$T/mon.xml") == 0 &&
+    $(xmllint --xpath 'count(//nodes/node[@online="true"])' "$T/mon.xml") == 3 ]] &&
+    ! sbx exec n4 systemctl is-active corosync >/dev/null 2>&1 && ! sbx exec n4 test -e /etc/corosync/corosync.conf
+ok $? "n4 left the membership: not in the cluster, its corosync stopped and its corosync.conf gone"
+[[ $(config_xml | xmllint --xpath "count(//rsc_location[@node='n4'])" - 2>/dev/null) == 0 ]]
+ok $? "no constraint names n4 any more (the bans went with the member)"
+rc=0
+gha status --exit-codes "$C" >"$T/out" 2>&1 || rc=$?
+ok "$rc" "status after delete: HEALTHY"
+[[ $rc == 0 ]] || diag_file "$T/out"
+
+# ---- teardown: resources, then the cluster setup created -----------------------
 rc=0
 gha teardown "$C" >"$T/out" 2>"$T/err" || rc=$?
 ok "$rc" "teardown"
 [[ $rc == 0 ]] || diag_file "$T/err"
-config_xml >"$T/cfg4.xml"
-[[ $(xmllint --xpath "count(/configuration/resources/*[@id!='fence-gocf'])" "$T/cfg4.xml") == 0 &&
-    $(xmllint --xpath "count(/configuration/constraints/*)" "$T/cfg4.xml") == 0 &&
-    $(xmllint --xpath "count(/configuration/nodes//nvpair[@name='ganesha-published'])" "$T/cfg4.xml") == 0 ]]
-ok $? "teardown: no resource (except the sandbox's fence device), no constraint, no ganesha-published left"
+grep -q 'stopping and destroying cluster gocf-sandbox' "$T/err" && bare && ! test -e "$C/.ganesha-ha-created-cluster"
+ok $? "teardown destroyed the cluster setup created: every node bare again, marker gone"
 restored=0
 for n in n1 n2 n3 n4; do
     if ! sbx exec "$n" test -d /var/lib/ganesha-sandbox/nfs || sbx exec "$n" test -L /var/lib/ganesha-sandbox/nfs; then
@@ -202,5 +263,10 @@ for n in n1 n2 n3 n4; do
 done
 [[ $restored == 0 ]]
 ok $? "teardown: the state dir is a real directory again on every node"
+rc=0
+gha status --exit-codes "$C" >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 3 ]] && grep -qx 'Cluster HA Status: UNKNOWN' "$T/out" && grep -q 'cannot query the cluster' "$T/err"
+ok $? "status --exit-codes with no cluster left: UNKNOWN, exit 3 (exit $rc)"
+[[ $rc == 3 ]] || { diag_file "$T/out"; diag_file "$T/err"; }
 
 tap_done
