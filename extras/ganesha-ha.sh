@@ -120,7 +120,8 @@
 #  * Offline mode: with CIB_file=<file> in the environment (Pacemaker's
 #    convention) the commands edit that CIB file instead of a live cluster:
 #    no waits, no shared storage, no membership changes, and the push is a
-#    crm_diff patch applied with cibadmin. The tests use it.
+#    crm_diff patch applied with cibadmin to a copy renamed over the file (a
+#    kill never leaves it half written). The tests use it.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
