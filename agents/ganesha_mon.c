@@ -41,6 +41,8 @@
 #define MON_REASSERT_S 120
 /* Longest D-Bus liveness round trip at OCF_CHECK_LEVEL 10. */
 #define MON_DBUS_PROBE_MS 5000
+/* how long a release waits for a hung ganesha it killed to exit */
+#define MON_KILL_WAIT_MS 2000
 /* Poll period while waiting for the survivors' grace acks. */
 #define MON_ACK_POLL_MS 100
 /* Time kept back from the ack wait for deleting ganesha-active afterwards. */
@@ -181,6 +183,24 @@ static const struct ocf_param mon_params[] = {
         .reloadable = true,
     },
     {
+        .name = "kill_hung",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "true",
+        .shortdesc = "kill a hung ganesha before releasing the node",
+        .longdesc = "true: when ganesha.nfsd counts as hung (hung_probes), "
+                    "the release SIGKILLs it (pinned with a pidfd, so only "
+                    "the process that did not answer) once the survivors "
+                    "confirmed grace and before it deletes ganesha_active, "
+                    "and waits up to 2 s for it to exit. A hung ganesha "
+                    "still holds its "
+                    "clients' opens and locks in the backend filesystem, so "
+                    "the survivors taking the clients over could not grant "
+                    "their reclaims and the clients would lose their locks. "
+                    "false: leave it running (upstream's behaviour); its "
+                    "locks stay held until it exits.",
+        .reloadable = true,
+    },
+    {
         .name = "watcher",
         .type = OCF_TYPE_BOOLEAN,
         .default_value = "true",
@@ -301,8 +321,8 @@ static const struct ocf_agent mon_agent = {
         "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
         "it with OCF_CHECK_LEVEL=10 every 500 ms (the D-Bus call is "
         "in-process, no program is run). "
-        "grace_delay, watch_ms, pidfile and hung_probes are reloadable: a "
-        "change runs "
+        "grace_delay, watch_ms, pidfile, hung_probes, kill_hung, watcher "
+        "and probe_ms are reloadable: a change runs "
         "reload-agent (the next monitor uses the new values), not a stop "
         "and start, which would release this node and move its VIP. "
         "Stop deletes the attributes recorded at start (ganesha_active, "
@@ -494,7 +514,8 @@ enum mon_verdict {
  * probe is no failover. *ret_reason says why unless MON_ALIVE.
  */
 static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
-                                  struct mon_state *st, char **ret_reason)
+                                  struct mon_state *st, pid_t *ret_pid,
+                                  char **ret_reason)
 {
     int64_t hung_probes = ocf_param_int(ctx, "hung_probes");
     g_autofree char *why = NULL;
@@ -504,6 +525,7 @@ static enum mon_verdict mon_check(const struct ocf_ctx *ctx,
     int r;
 
     r = daemon_ganesha_find(mon_pidfile(ctx), &pid, NULL, &why);
+    *ret_pid = pid;
     if (r < 0) {
         st->unanswered = 0;
         *ret_reason = g_strdup_printf("ganesha.nfsd is dead: %s",
@@ -851,13 +873,67 @@ out:
 }
 
 /*
+ * A hung ganesha.nfsd still holds what its clients had: its open files and
+ * their locks in the backend filesystem (FSAL_VFS: the OFD locks of its open
+ * file descriptions; a Gluster client's locks on the bricks). A survivor that
+ * takes its clients over could not grant their reclaims, and the clients
+ * would lose their locks. So the release kills it, as fencing would kill a
+ * hung node: once the survivors confirmed grace (until then its locks keep
+ * other clients off, and after, grace does) and before ganesha_active goes
+ * (the VIP moves and its clients reclaim). It is found again and pinned with
+ * a pidfd, and killed only if it is the same process that did not answer.
+ * The release goes on whatever happens here: a process stuck in the kernel
+ * (D state) dies only when its I/O returns, which is waited for
+ * MON_KILL_WAIT_MS at most.
+ */
+static void mon_kill_hung(const struct ocf_ctx *ctx, pid_t hung)
+{
+    g_autofree char *why = NULL;
+    pid_t pid = 0;
+    int pidfd = -1;
+    int r;
+
+    r = daemon_ganesha_find(mon_pidfile(ctx), &pid, &pidfd, &why);
+    if (r < 0 || pid != hung) {
+        log_notice("the hung ganesha.nfsd (pid %ld) is gone already%s%s",
+                   (long)hung, why != NULL ? ": " : "", why != NULL ? why : "");
+        if (r == 0 && pidfd >= 0) {
+            close(pidfd);
+        }
+        return;
+    }
+    if (pidfd < 0) {
+        /* no pidfd (kernel < 5.3): a pid alone may be recycled by now */
+        log_warn("cannot pin the hung ganesha.nfsd (pid %ld) with a pidfd: "
+                 "not killed; its clients' locks stay held until it exits",
+                 (long)pid);
+        return;
+    }
+    r = daemon_kill_wait(pidfd, deadline_in(MON_KILL_WAIT_MS, ctx->deadline));
+    close(pidfd);
+    if (r > 0) {
+        log_notice("killed the hung ganesha.nfsd (pid %ld): its locks and "
+                   "opens are free for the survivors' reclaims",
+                   (long)pid);
+    } else if (r == 0) {
+        log_warn("the hung ganesha.nfsd (pid %ld) was sent SIGKILL but has "
+                 "not exited after %d ms (stuck in the kernel?); releasing "
+                 "anyway",
+                 (long)pid, MON_KILL_WAIT_MS);
+    } else {
+        log_warn("cannot kill the hung ganesha.nfsd (pid %ld): %s", (long)pid,
+                 g_strerror(-r));
+    }
+}
+
+/*
  * The release procedure of design.md "Failover of a dead ganesha":
  * stale acks (if any), grace_active, bounded wait for acks, ganesha_active.
  * Driven by one snapshot, so a repeated release (after an interrupted one,
  * or a stop without state) neither deletes this failover's acks nor waits
  * when nothing was published.
  */
-static int mon_release(const struct ocf_ctx *ctx, const char *node,
+static int mon_release(const struct ocf_ctx *ctx, const char *node, pid_t hung,
                        char **ret_reason)
 {
     const char *grace_active = ocf_param(ctx, "grace_active");
@@ -911,6 +987,9 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
     }
     if (attr_node_value(me, ganesha_active) == NULL) {
         log_debug("%s not set on %s: nothing to release", ganesha_active, node);
+        if (hung > 0) {
+            mon_kill_hung(ctx, hung);
+        }
         return 0;
     }
     if (!published && mon_fast_released) {
@@ -924,6 +1003,10 @@ static int mon_release(const struct ocf_ctx *ctx, const char *node,
     }
     mon_fast_released = false;
     mon_wait_acks(ctx, node, limit);
+    if (hung > 0) {
+        /* the survivors are in grace: its locks may go now, not before */
+        mon_kill_hung(ctx, hung);
+    }
     return mon_attr_delete(node, ganesha_active, ctx->deadline, ret_reason);
 }
 
@@ -965,7 +1048,7 @@ static void mon_recheck_released(const struct ocf_ctx *ctx,
             log_warn("%s or %s is set again on %s after the release: "
                      "releasing again",
                      grace_active, ganesha_active, node);
-            r = mon_release(ctx, node, &reason);
+            r = mon_release(ctx, node, 0, &reason);
         }
     }
     if (r < 0) {
@@ -1106,7 +1189,8 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
     int64_t unanswered = st->unanswered;
     bool bus_silent = st->bus_silent;
     bool published = st->alive && !st->released;
-    enum mon_verdict verdict = mon_check(ctx, st, &why);
+    pid_t pid = 0;
+    enum mon_verdict verdict = mon_check(ctx, st, &pid, &why);
     int r;
 
     if (verdict == MON_UNANSWERED) {
@@ -1165,7 +1249,10 @@ static int mon_observe(const struct ocf_ctx *ctx, struct mon_state *st,
         if (r < 0) {
             return r;
         }
-        r = mon_release(ctx, node, ret_reason);
+        r = mon_release(
+            ctx, node,
+            verdict == MON_HUNG && ocf_param_bool(ctx, "kill_hung") ? pid : 0,
+            ret_reason);
         if (r < 0) {
             return r;
         }
@@ -2210,8 +2297,8 @@ static int mon_monitor(struct ocf_ctx *ctx)
 }
 
 /*
- * The values of grace_delay, watch_ms, pidfile and hung_probes are read by
- * every action and nothing derived from them is kept (the count of
+ * The values of grace_delay, watch_ms, pidfile, hung_probes and kill_hung are
+ * read by every action and nothing derived from them is kept (the count of
  * unanswered probes is compared with the new hung_probes): the next monitor
  * uses the new ones.
  * The identity parameters are not reloadable, so they cannot change here.
@@ -2224,11 +2311,11 @@ static int mon_reload(struct ocf_ctx *ctx)
     int r;
 
     log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s "
-               "hung_probes=%s watcher=%s probe_ms=%s",
+               "hung_probes=%s kill_hung=%s watcher=%s probe_ms=%s",
                ocf_param(ctx, "grace_delay"), ocf_param(ctx, "watch_ms"),
                mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)",
-               ocf_param(ctx, "hung_probes"), ocf_param(ctx, "watcher"),
-               ocf_param(ctx, "probe_ms"));
+               ocf_param(ctx, "hung_probes"), ocf_param(ctx, "kill_hung"),
+               ocf_param(ctx, "watcher"), ocf_param(ctx, "probe_ms"));
     /*
      * The watcher read its parameters when it started: replace it (it
      * exits without touching the attributes; the new one observes at once).
@@ -2287,7 +2374,7 @@ static int mon_stop(struct ocf_ctx *ctx)
         return ocf_report(r, reason);
     }
     if (!st.released) {
-        r = mon_release(ctx, node, &reason);
+        r = mon_release(ctx, node, 0, &reason);
         if (r < 0) {
             return ocf_report(r, reason);
         }

@@ -568,6 +568,17 @@ int daemon_id_of(pid_t pid, struct daemon_id *ret)
     return 0;
 }
 
+int daemon_kill_wait(int pidfd, int64_t deadline)
+{
+    if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0) {
+        if (errno != ESRCH) {
+            return -errno;
+        }
+        return 1;
+    }
+    return daemon_wait_exit(pidfd, deadline);
+}
+
 int daemon_terminate(const struct daemon_id *id, int64_t deadline)
 {
     int pidfd;

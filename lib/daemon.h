@@ -66,6 +66,16 @@ int daemon_pid_is(pid_t pid, const char *name);
  */
 int daemon_wait_exit(int pidfd, int64_t deadline);
 
+/*!
+ * \brief SIGKILL the process behind \p pidfd and wait for it to exit.
+ * \param[in] pidfd     a pidfd pinning the process (from daemon_ganesha_find())
+ * \param[in] deadline  absolute deadline of the wait (see deadline.h)
+ * \return 1 once it exited (or was gone already), 0 at the deadline (a
+ *         process in uninterruptible sleep dies when it wakes), or a
+ *         negative errno
+ */
+int daemon_kill_wait(int pidfd, int64_t deadline);
+
 /*! A process as the kernel tells it apart: its pid and its start time. */
 struct daemon_id {
     pid_t pid;

@@ -52,10 +52,16 @@ wait_for 15 "failback: grace-active=1 again" attr_is grace-active 1
 wait_for 5 "... ganesha-active=1 again" attr_is ganesha-active 1
 wait_for 30 "... nfs-grace starts again" running nfs-grace
 
-in_cluster kill -STOP "$(pid)"
+# kill_hung=false: upstream's behaviour, the hung daemon is left as it is
+pcs_in resource update nfs-mon kill_hung=false
+check "nfs-mon kill_hung=false (reload-agent)" test $? -eq 0
+wait_for 20 "... nfs-mon runs with it" running nfs-mon
+hung=$(pid)
+in_cluster kill -STOP "$hung"
 wait_for 40 "a hung ganesha (SIGSTOP) is released at level 10 after hung_probes (3) unanswered probes" attr_is ganesha-active absent
 check "... nfs-mon did not fail on the 5 s D-Bus timeout" no_failures
-in_cluster kill -CONT "$(pid)"
+check "... kill_hung=false: the hung ganesha is still there" in_cluster kill -0 "$hung"
+in_cluster kill -CONT "$hung"
 wait_for 20 "a resumed ganesha is published again" attr_is ganesha-active 1
 
 pcs_in resource disable nfs-mon-clone

@@ -113,8 +113,24 @@ kill -STOP "$gpid"
 # 3 probes x (5 s bound + 0.5 s probe_ms), plus slack for a slow machine
 wait_for 30 "ganesha stopped (SIGSTOP): released as hung" attr_is ganesha-active absent
 check "... the log says hung" grep -q 'ganesha.nfsd is hung: pid' <(since "$mark")
-kill -CONT "$gpid"
-wait_for 20 "... resumed (SIGCONT): published again" both_set
+# kill_hung=true (the default): killed by the release once the survivors
+# are in grace and before ganesha-active goes, so that its clients' locks
+# are free for their reclaims on the survivor
+wait_for 5 "... and the hung ganesha was killed (kill_hung)" gone "$gpid"
+first_at() { since "$mark" | grep -n -m1 -F -- "$1" | cut -d: -f1; }   # its line number
+k=$(first_at "killed the hung ganesha.nfsd (pid $gpid)")
+r=$(first_at 'releasing this node')
+d=$(first_at 'released: ')
+check "... the log says so, inside the release (before ganesha-active went)" \
+    test -n "$k" -a -n "$r" -a -n "$d" -a "${r:-0}" -lt "${k:-0}" -a "${k:-0}" -lt "${d:-0}"
+kill -CONT "$gpid" 2>/dev/null
+in_cluster sh "$ganesha" stop "$gdir" >/dev/null 2>&1
+if out=$(start_ganesha); then
+    gpid=$(head -n1 "$gdir/ganesha.pid")
+    wait_for 20 "... a new ganesha: published again" both_set
+else
+    not_ok "... a new ganesha started" "$out"
+fi
 
 # ---- the watcher killed: the next monitor replaces it, nothing moves ---
 mark=$(log_lines)

@@ -304,6 +304,33 @@ static void test_pidfile_lock_holder(void **state)
     assert_int_equal(pid, 0);
 }
 
+/* A stopped (hung) ganesha pinned by its pidfd is killed and waited for. */
+static void test_kill_wait_stopped(void **state)
+{
+    g_autofree char *ganesha = fake_ganesha();
+    g_autofree char *path = write_pidfile("ganesha.pid", "1\n");
+    g_autofree char *reason = NULL;
+    pid_t child = spawn_locking(ganesha, path);
+    pid_t pid = 0;
+    int pidfd = -2;
+
+    wait_for_exec(child, DAEMON_NAME);
+    assert_int_equal(kill(child, SIGSTOP), 0);
+    assert_int_equal(daemon_ganesha_find(path, &pid, &pidfd, &reason), 0);
+    assert_int_equal(pid, child);
+    if (pidfd < 0) {
+        reap(child);
+        skip(); /* no pidfd_open in this kernel */
+    }
+    assert_int_equal(daemon_kill_wait(pidfd, deadline_in(5000, DEADLINE_NEVER)),
+                     1);
+    /* once more: it is gone, which is no error */
+    assert_int_equal(daemon_kill_wait(pidfd, deadline_in(100, DEADLINE_NEVER)),
+                     1);
+    close(pidfd);
+    reap(child);
+}
+
 /* The reason names the real cause (logged at notice by the agent). */
 static void test_reason_names_the_cause(void **state)
 {
@@ -518,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_fake_ganesha_alive),
         cmocka_unit_test(test_pidfile_stale_tail),
         cmocka_unit_test(test_pidfile_lock_holder),
+        cmocka_unit_test(test_kill_wait_stopped),
         cmocka_unit_test(test_reason_names_the_cause),
         cmocka_unit_test(test_pidfile_fifo),
         cmocka_unit_test(test_recycled_pid),
