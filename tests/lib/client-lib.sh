@@ -3,7 +3,8 @@
 # (user-mode Linux, extras/sandbox/nfs-client). Source after sandbox-lib.sh.
 #
 #   client_failover_check KIND VERS [VICTIM [failback]]
-#       KIND: kill (ganesha SIGKILLed), crash (the whole node powered off).
+#       KIND: kill (ganesha SIGKILLed), hang (ganesha SIGSTOPped: found by
+#       nfs-mon's D-Bus probes), crash (the whole node powered off).
 #       VERS: 4.1 or 4.0.
 #       Client A (c1) mounts VICTIM's VIP, locks a file and appends fsynced
 #       records; client B (c2), through another node's VIP, tries to take a
@@ -97,6 +98,7 @@ client_failover_check() {
     t_fail=$(now_ms)
     case $kind in
         kill) sbx kill-ganesha "$victim" ;;
+        hang) sbx freeze-ganesha "$victim" ;;
         crash) sbx crash-node "$victim" ;;
         *) bail "client_failover_check: unknown kind $kind" ;;
     esac
@@ -158,7 +160,11 @@ client_failover_check() {
         $1 == "GOT" && $2 + $3 < e { if ($2 + $3 < f) b++; else if ($2 <= g) w++; else l++ }
         END { print b + 0, w + 0, l + 0 }' "$ll")
     ok "$((early + late))" "client B never got A's lock before the failure nor once every survivor was in grace (B granted: $early before, $late after)"
-    if ((window)); then
+    if [[ $kind == hang ]]; then
+        # nfs-mon kills the hung ganesha only once every survivor confirmed
+        # grace (kill_hung): its locks keep B off until then, grace after
+        ok "$window" "client B never got A's lock between the hang and the survivors' grace either ($window granted)"
+    elif ((window)); then
         diag "KNOWN GAP: client B got the lock $window time(s) between the failure and the survivors' grace ($((t_grace - t_fail)) ms): the dead ganesha's locks vanish with it, before any survivor is in grace"
     fi
     # on the shared storage itself, and as client A reads it back through its
