@@ -1393,6 +1393,23 @@ cmd_add() {
     setup_report
 }
 
+# What a delete interrupted after its config rewrite (or an upstream delete)
+# left of a node that is no longer configured: "; ..." clauses for the
+# refusal, so that a re-run says what is left and how to finish it.
+delete_leftovers() {
+    local node=$1 out=""
+    [[ -z $(node_name_problem "$node") ]] || return 0
+    offline && return 0
+    if [[ -d $CF_VOL_MNT/nfs-ganesha/$node ]]; then
+        out+="; its state directory $CF_VOL_MNT/nfs-ganesha/$node is still there: remove it (and the links to it in the other nodes' directories) once nfs_setup no longer runs on $node"
+    fi
+    init_work
+    if query_mon && is_member "$node"; then
+        out+="; it is still a cluster member: 'pcs cluster node remove $node' takes it out"
+    fi
+    printf '%s' "$out"
+}
+
 cmd_delete() {
     load_confdir "$1"
     local node=${2:-} n found=0
@@ -1401,7 +1418,7 @@ cmd_delete() {
     for n in "${NODES[@]}"; do
         if [[ $n == "$node" ]]; then found=1; else newlist+=("$n"); fi
     done
-    ((found)) || die 2 "node '$node' is not in HA_CLUSTER_NODES of $CONF_FILE (names must match whole)"
+    ((found)) || die 2 "node '$node' is not in HA_CLUSTER_NODES of $CONF_FILE (names must match whole)$(delete_leftovers "$node")"
     ((${#newlist[@]} >= 2)) || die 2 "deleting '$node' would leave fewer than 2 nodes"
     log_sys "deleting node $node from $CF_NAME"
     init_work

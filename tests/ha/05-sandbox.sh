@@ -48,7 +48,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tap_plan 40
+tap_plan 42
 
 sbx up --nodes 4 --no-resources >"$T/up.log" 2>&1
 ok $? "sandbox up: 4 bare nodes with pcsd, pcs host auth done, no cluster"
@@ -223,6 +223,11 @@ ok $? "after delete --keep-node: n4-group gone, 3-node scores, the clones banned
 ok $? "after delete: n4's tree and every link to it removed; n4's state dir restored"
 grep -qx 'HA_CLUSTER_NODES="n1,n2,n3"' "$C/ganesha-ha.conf" && ! grep -q VIP_n4 "$C/ganesha-ha.conf"
 ok $? "after delete: config file back to 3 nodes"
+rc=0
+gha delete "$C" n4 >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 2 ]] && grep -q "not in HA_CLUSTER_NODES.*still a cluster member: 'pcs cluster node remove n4'" "$T/err"
+ok $? "delete of a node no longer configured but still a member: refused, naming what is left (exit $rc)"
+[[ $rc == 2 ]] || diag_file "$T/err"
 
 # ---- add n4 again (a member already), then delete it for real -----------------
 rc=0
@@ -243,6 +248,15 @@ mon >"$T/mon.xml"
 ok $? "n4 left the membership: not in the cluster, its corosync stopped and its corosync.conf gone"
 [[ $(config_xml | xmllint --xpath "count(//rsc_location[@node='n4'])" - 2>/dev/null) == 0 ]]
 ok $? "no constraint names n4 any more (the bans went with the member)"
+# what a delete killed after its config rewrite leaves: the state directory
+x mkdir -p "$S/n4/nfs"
+rc=0
+gha delete "$C" n4 >"$T/out" 2>"$T/err" || rc=$?
+[[ $rc == 2 ]] && grep -q "not in HA_CLUSTER_NODES.*its state directory $S/n4 is still there" "$T/err" &&
+    ! grep -q 'still a cluster member' "$T/err"
+ok $? "delete again with n4's state directory left: refused, naming the directory (exit $rc)"
+[[ $rc == 2 ]] || diag_file "$T/err"
+x rm -rf "$S/n4"
 rc=0
 gha status --exit-codes "$C" >"$T/out" 2>&1 || rc=$?
 ok "$rc" "status after delete: HEALTHY"
