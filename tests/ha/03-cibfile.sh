@@ -29,10 +29,7 @@ canon() {
     rm -f "$tmp"
 }
 
-cibadmin --empty >"$CIB"
-for i in 1 2 3 4; do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
-# an admin's own value, which teardown must give back
-crm_attribute --type crm_config --name no-quorum-policy --update freeze
+offline_cib 4
 write_conf "$C" <<EOF
 HA_NAME=cibfile
 HA_CLUSTER_NODES="n1,n2,n3"

@@ -293,9 +293,7 @@ one_point() {   # one_point NAME START K MODE DESC ARGS...
 }
 
 # ---- the start: cibadmin --empty, nodes n1-n3, n1,n2 configured ------------
-cibadmin --empty >"$CIB"
-for i in 1 2 3; do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
-crm_attribute --type crm_config --name no-quorum-policy --update freeze
+offline_cib 3
 write_conf "$C" <<EOF
 HA_NAME=killed
 HA_CLUSTER_NODES="n1,n2"

@@ -33,6 +33,15 @@ diag_file() { sed 's/^/#   /' "$1"; }
 
 tap_done() { exit $((TAP_FAILED > 0)); }
 
+# An offline CIB (the file CIB_file names) with nodes n1..nN and an admin's
+# own no-quorum-policy (freeze), which teardown must give back.
+offline_cib() {   # offline_cib N
+    local i
+    cibadmin --empty >"$CIB_file"
+    for ((i = 1; i <= $1; i++)); do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
+    crm_attribute --type crm_config --name no-quorum-policy --update freeze
+}
+
 # A scratch dir removed at exit.
 T=$(mktemp -d "${TMPDIR:-/tmp}/ha-test.XXXXXX")
 trap 'rm -rf -- "$T"' EXIT
