@@ -37,7 +37,7 @@ tap_done() { exit $((TAP_FAILED > 0)); }
 # own no-quorum-policy (freeze), which teardown must give back.
 offline_cib() {   # offline_cib N
     local i
-    cibadmin --empty >"$CIB_file"
+    cibadmin --empty >"${CIB_file:?offline_cib needs CIB_file}"
     for ((i = 1; i <= $1; i++)); do cibadmin -C -o nodes -X "<node id=\"$i\" uname=\"n$i\"/>"; done
     crm_attribute --type crm_config --name no-quorum-policy --update freeze
 }
