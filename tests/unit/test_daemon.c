@@ -269,17 +269,27 @@ static pid_t spawn_locking(const char *program, const char *pidfile)
     return pid;
 }
 
+/* A fake ganesha that holds the lock of a pid file naming pid 1. */
+static pid_t start_lock_holder(char **ret_path)
+{
+    g_autofree char *ganesha = fake_ganesha();
+    pid_t child;
+
+    *ret_path = write_pidfile("ganesha.pid", "1\n");
+    child = spawn_locking(ganesha, *ret_path);
+    wait_for_exec(child, DAEMON_NAME);
+    return child;
+}
+
 /* The lock holder decides, whatever the file says. */
 static void test_pidfile_lock_holder(void **state)
 {
-    g_autofree char *ganesha = fake_ganesha();
-    g_autofree char *path = write_pidfile("ganesha.pid", "1\n");
+    g_autofree char *path = NULL;
     g_autofree char *reason = NULL;
-    pid_t child = spawn_locking(ganesha, path);
+    pid_t child = start_lock_holder(&path);
     pid_t pid = 0;
     int pidfd = -2;
 
-    wait_for_exec(child, DAEMON_NAME);
     if (daemon_ganesha_find(path, &pid, &pidfd, &reason) != 0) {
         fail_msg("a pid file locked by a live ganesha but naming pid 1 was "
                  "taken for a dead ganesha: %s",
@@ -307,14 +317,12 @@ static void test_pidfile_lock_holder(void **state)
 /* A stopped (hung) ganesha pinned by its pidfd is killed and waited for. */
 static void test_kill_wait_stopped(void **state)
 {
-    g_autofree char *ganesha = fake_ganesha();
-    g_autofree char *path = write_pidfile("ganesha.pid", "1\n");
+    g_autofree char *path = NULL;
     g_autofree char *reason = NULL;
-    pid_t child = spawn_locking(ganesha, path);
+    pid_t child = start_lock_holder(&path);
     pid_t pid = 0;
     int pidfd = -2;
 
-    wait_for_exec(child, DAEMON_NAME);
     assert_int_equal(kill(child, SIGSTOP), 0);
     assert_int_equal(daemon_ganesha_find(path, &pid, &pidfd, &reason), 0);
     assert_int_equal(pid, child);
