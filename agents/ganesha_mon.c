@@ -884,7 +884,7 @@ out:
  * a pidfd, and killed only if it is the same process that did not answer.
  * The release goes on whatever happens here: a process stuck in the kernel
  * (D state) dies only when its I/O returns, which is waited for
- * MON_KILL_WAIT_MS at most.
+ * MON_KILL_WAIT_MS at most, and never more than half the time left.
  */
 static void mon_kill_hung(const struct ocf_ctx *ctx, pid_t hung)
 {
@@ -909,7 +909,14 @@ static void mon_kill_hung(const struct ocf_ctx *ctx, pid_t hung)
                  (long)pid);
         return;
     }
-    r = daemon_kill_wait(pidfd, deadline_in(MON_KILL_WAIT_MS, ctx->deadline));
+    /*
+     * At most half of what is left: the release still has ganesha_active to
+     * delete, within the time mon_wait_acks() kept back for it.
+     */
+    r = daemon_kill_wait(
+        pidfd,
+        deadline_in(MIN(MON_KILL_WAIT_MS, deadline_left_ms(ctx->deadline) / 2),
+                    ctx->deadline));
     close(pidfd);
     if (r > 0) {
         log_notice("killed the hung ganesha.nfsd (pid %ld): its locks and "
@@ -917,9 +924,9 @@ static void mon_kill_hung(const struct ocf_ctx *ctx, pid_t hung)
                    (long)pid);
     } else if (r == 0) {
         log_warn("the hung ganesha.nfsd (pid %ld) was sent SIGKILL but has "
-                 "not exited after %d ms (stuck in the kernel?); releasing "
+                 "not exited in time (stuck in the kernel?); releasing "
                  "anyway",
-                 (long)pid, MON_KILL_WAIT_MS);
+                 (long)pid);
     } else {
         log_warn("cannot kill the hung ganesha.nfsd (pid %ld): %s", (long)pid,
                  g_strerror(-r));
