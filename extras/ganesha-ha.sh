@@ -435,6 +435,16 @@ node_name_problem() {
 
 vip_key_of() { local n=${1//./_}; printf '%s\n' "${n//-/_}"; }
 
+# conf_bool LINENO KEY VAR: PV_VALUE as yes or no (yes, true, on, 1 / no,
+# false, off, 0, any case) into VAR, else an error on the line
+conf_bool() {
+    case ${PV_VALUE,,} in
+    yes | true | on | 1) printf -v "$3" yes ;;
+    no | false | off | 0) printf -v "$3" no ;;
+    *) cerr "$1" "$2 must be yes or no" ;;
+    esac
+}
+
 parse_config() {
     CONF_FILE=$1
     [[ -f $CONF_FILE ]] || die 2 "$CONF_FILE: configuration file not found"
@@ -482,24 +492,9 @@ parse_config() {
                 [[ -z $PV_VALUE ]] && PV_VALUE=/
                 if [[ $key == HA_VOL_MNT ]]; then CF_VOL_MNT=$PV_VALUE; else CF_STATE_DIR=$PV_VALUE; fi
             fi ;;
-        HA_FENCING)
-            case ${PV_VALUE,,} in
-            yes | true | on | 1) CF_FENCING=yes ;;
-            no | false | off | 0) CF_FENCING=no ;;
-            *) cerr "$lineno" "HA_FENCING must be yes or no" ;;
-            esac ;;
-        HA_NFS_BLOCK)
-            case ${PV_VALUE,,} in
-            yes | true | on | 1) CF_NFS_BLOCK=yes ;;
-            no | false | off | 0) CF_NFS_BLOCK=no ;;
-            *) cerr "$lineno" "HA_NFS_BLOCK must be yes or no" ;;
-            esac ;;
-        HA_NFS_UNBLOCK)
-            case ${PV_VALUE,,} in
-            yes | true | on | 1) CF_NFS_UNBLOCK=yes ;;
-            no | false | off | 0) CF_NFS_UNBLOCK=no ;;
-            *) cerr "$lineno" "HA_NFS_UNBLOCK must be yes or no" ;;
-            esac ;;
+        HA_FENCING) conf_bool "$lineno" HA_FENCING CF_FENCING ;;
+        HA_NFS_BLOCK) conf_bool "$lineno" HA_NFS_BLOCK CF_NFS_BLOCK ;;
+        HA_NFS_UNBLOCK) conf_bool "$lineno" HA_NFS_UNBLOCK CF_NFS_UNBLOCK ;;
         HA_VIP_AGENT)
             case $PV_VALUE in
             IPaddr | IPaddr2) CF_VIP_AGENT=$PV_VALUE ;;
