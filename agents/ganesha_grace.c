@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "ocf.h"
 #include "params.h"
+#include "peerhint.h"
 #include "state.h"
 
 #define GRACE_AGENT "ganesha_grace"
@@ -601,6 +602,43 @@ static void grace_refuse(const struct ocf_ctx *ctx, const char *node,
     grace_refusal_wait(local, nack, ctx->deadline);
 }
 
+/*
+ * Did the local watcher take \p node over already, on its group's hint
+ * (ganesha_mon's early_grace)? Then ganesha loaded the node's clients, and
+ * grace("5:<node>") again would add them to its list a second time (so its
+ * early lift would wait for reclaims that never come): confirm the grace
+ * with get_grace only. 1 when confirmed, 0 when the call is needed (no
+ * record, or ganesha is not in grace any more), or a negative errno.
+ */
+static int grace_early(const char *node, int64_t deadline)
+{
+    g_autofree char *why = NULL;
+    int64_t age_ms = 0;
+    bool in_grace = false;
+    int r;
+
+    r = peerhint_takeover_take(node, &age_ms);
+    if (r < 0) {
+        log_info("cannot read the early takeover record of %s: %s", node,
+                 g_strerror(-r));
+    }
+    if (r <= 0) {
+        return 0;
+    }
+    r = grace_get(deadline_in(GRACE_STEP_MS, deadline), &in_grace, &why);
+    if (r < 0 || !in_grace) {
+        log_info("the early takeover of %s (%lld ms ago) is not in force "
+                 "(%s): calling grace",
+                 node, (long long)age_ms,
+                 r < 0 ? (why != NULL ? why : g_strerror(-r)) : "not in grace");
+        return 0;
+    }
+    log_info("ganesha took %s over %lld ms ago on the watchers' hint and is "
+             "in grace: not loading its clients again",
+             node, (long long)age_ms);
+    return 1;
+}
+
 /* post-stop: grace 5:N, confirm, then ack on N; a refusal if that failed. */
 static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
                            const char *local, int64_t deadline,
@@ -616,7 +654,10 @@ static int grace_take_over(const struct ocf_ctx *ctx, const char *node,
                                       ack);
         return -EINVAL;
     }
-    r = grace_enter(GRACE_EVENT_TAKE_IP, node, deadline, ret_reason);
+    r = grace_early(node, deadline);
+    if (r <= 0) {
+        r = grace_enter(GRACE_EVENT_TAKE_IP, node, deadline, ret_reason);
+    }
     if (r < 0) {
         grace_refuse(ctx, node, local);
         return r;

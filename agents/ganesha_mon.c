@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "attr.h"
+#include "cpgipc.h"
 #include "daemon.h"
 #include "deadline.h"
 #include "grace.h"
@@ -30,6 +31,7 @@
 #include "ocf.h"
 #include "params.h"
 #include "pcmkipc.h"
+#include "peerhint.h"
 #include "run.h"
 #include "state.h"
 #include "watchipc.h"
@@ -57,6 +59,11 @@
 #define MON_QUERY_MS 3000
 /* The watcher's wait for the state lock before it tries again next tick. */
 #define MON_WATCHER_LOCK_MS 1000
+/* an early takeover's D-Bus steps: each bounded to this (the hint is
+ * optional, the notification still comes) */
+#define MON_HINT_STEP_MS 1000
+/* the CPG group: tried again this long after it failed or went away */
+#define MON_CPG_RETRY_S 10
 /* Passed to the watcher: the pacemaker-execd that ran its start. */
 #define MON_EXECD_ENV "GOCF_MON_EXECD"
 
@@ -201,6 +208,26 @@ static const struct ocf_param mon_params[] = {
         .reloadable = true,
     },
     {
+        .name = "early_grace",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "true",
+        .shortdesc = "survivors enter grace on the watchers' hint",
+        .longdesc =
+            "true (with watcher=true): the watchers join the Corosync "
+            "process group ganesha-ocf. When ganesha exits, this node's "
+            "watcher says so to the group before it releases the node; "
+            "when a node leaves the Corosync membership (a crash), "
+            "Corosync tells every member. On either, every other watcher "
+            "whose ganesha serves asks it for grace(\"5:<node>\") at once, "
+            "instead of when Pacemaker's post-stop notification comes "
+            "(after the release's attribute change and a transition, or "
+            "after fencing). The notification still takes the node over, "
+            "confirms and acks: it finds ganesha in grace and does not load "
+            "the node's clients twice. Nothing moves a VIP on a hint. "
+            "false: grace on the notification only.",
+        .reloadable = true,
+    },
+    {
         .name = "watcher",
         .type = OCF_TYPE_BOOLEAN,
         .default_value = "true",
@@ -321,8 +348,8 @@ static const struct ocf_agent mon_agent = {
         "The advertised monitor is depth 0 every 1 s; ganesha-ha.sh runs "
         "it with OCF_CHECK_LEVEL=10 every 500 ms (the D-Bus call is "
         "in-process, no program is run). "
-        "grace_delay, watch_ms, pidfile, hung_probes, kill_hung, watcher "
-        "and probe_ms are reloadable: a change runs "
+        "grace_delay, watch_ms, pidfile, hung_probes, kill_hung, "
+        "early_grace, watcher and probe_ms are reloadable: a change runs "
         "reload-agent (the next monitor uses the new values), not a stop "
         "and start, which would release this node and move its VIP. "
         "Stop deletes the attributes recorded at start (ganesha_active, "
@@ -1311,7 +1338,30 @@ struct mon_watcher {
     /* the release without a tool (pcmkipc.h): this node, kept connections */
     char *node;
     bool fast_down; /* the fast path failed to connect: logged once */
+    /* the early hints (cpgipc.h): the group, the takeovers asked for, and
+     * the jobs for the D-Bus thread (which owns SIGALRM, see grace.c) */
+    struct cpgipc *cpg;
+    guint cpg_src;
+    int64_t cpg_retry_at;
+    bool cpg_down;      /* the group failed: logged once */
+    GHashTable *hinted; /* node -> monotonic deadline until asked again */
+    GAsyncQueue *hints; /* struct hint_job */
+    gint probe_wanted;  /* the loop asked the thread for a probe */
 };
+
+/* An early takeover the D-Bus thread runs for the loop. */
+struct hint_job {
+    char *node;
+    char *why;
+    int64_t seen; /* when the loop heard of it (deadline_now) */
+};
+
+static void hint_job_free(struct hint_job *j)
+{
+    g_free(j->node);
+    g_free(j->why);
+    g_free(j);
+}
 
 static void watcher_quit(struct mon_watcher *w, const char *why)
 {
@@ -1346,10 +1396,13 @@ static void watcher_fast_release(struct mon_watcher *w);
  * pidfds follow what it found. A lock held by an agent action is waited for
  * MON_WATCHER_LOCK_MS, then tried again at the next tick.
  */
+static void watcher_cpg_up(struct mon_watcher *w);
+
 static void watcher_observe(struct mon_watcher *w)
 {
     struct ocf_ctx *ctx = w->ctx;
     g_autofree char *reason = NULL;
+    bool was;
     struct result res = RESULT_INIT;
     struct mon_state st;
     int r;
@@ -1389,12 +1442,16 @@ static void watcher_observe(struct mon_watcher *w)
     if (r == 0) {
         mon_fast_released = false; /* consumed, or ganesha came back */
     }
+    was = watcher_published(w);
     w->st = st;
     if (r < 0) {
         log_warn("watcher: %s; trying again in 1 s", reason);
         w->retry = true;
     }
     watcher_arm(w);
+    if (!was && watcher_published(w)) {
+        watcher_cpg_up(w);
+    }
 }
 
 static gboolean watcher_ganesha_exited(gint fd, GIOCondition cond,
@@ -1437,18 +1494,139 @@ static gboolean watcher_attrd_exited(gint fd, GIOCondition cond, gpointer data)
  * to attrd and the CIB manager, so that its exit costs no exec. A failure
  * only means the release runs the tools, as a monitor's does.
  */
+/*
+ * A node is gone (cpgipc_event_fn): if our ganesha serves, have the D-Bus
+ * thread take that node over now; once per failure (until the node's
+ * watcher announces itself again), the post-stop notification does the
+ * rest (ganesha_grace).
+ */
+static void watcher_hint_down(const char *node, bool up, const char *why,
+                              void *data)
+{
+    struct mon_watcher *w = data;
+    struct hint_job *j;
+    gpointer until;
+    uint64_t one = 1;
+
+    if (up) {
+        g_hash_table_remove(w->hinted, node); /* its next failure is new */
+        return;
+    }
+    if (!watcher_published(w)) {
+        log_info("watcher: %s %s; ganesha does not serve here: no early "
+                 "grace",
+                 node, why);
+        return;
+    }
+    until = g_hash_table_lookup(w->hinted, node);
+    if (until != NULL && !deadline_passed(*(int64_t *)until)) {
+        log_info("watcher: %s %s; its early takeover was asked for already",
+                 node, why);
+        return;
+    }
+    {
+        int64_t *next = g_new(int64_t, 1);
+
+        *next = deadline_in((int64_t)PEERHINT_TAKEOVER_VALID_S * 1000,
+                            DEADLINE_NEVER);
+        g_hash_table_replace(w->hinted, g_strdup(node), next);
+    }
+    j = g_new0(struct hint_job, 1);
+    j->node = g_strdup(node);
+    j->why = g_strdup(why);
+    j->seen = deadline_now();
+    g_async_queue_push(w->hints, j);
+    if (write(w->probe_wake, &one, sizeof(one)) != sizeof(one)) {
+        log_warn("watcher: cannot wake the D-Bus thread for %s's early "
+                 "takeover",
+                 node);
+    }
+}
+
+static void watcher_cpg_drop(struct mon_watcher *w)
+{
+    if (w->cpg_src != 0) {
+        g_source_remove(w->cpg_src);
+        w->cpg_src = 0;
+    }
+    g_clear_pointer(&w->cpg, cpgipc_close);
+}
+
+static gboolean watcher_cpg_input(gint fd, GIOCondition cond, gpointer data)
+{
+    struct mon_watcher *w = data;
+    g_autofree char *why = NULL;
+
+    (void)fd;
+    (void)cond;
+    if (cpgipc_dispatch(w->cpg, &why) == 0) {
+        return G_SOURCE_CONTINUE;
+    }
+    log_warn("watcher: group %s: %s; joining again in %d s", PEERHINT_GROUP,
+             why, MON_CPG_RETRY_S);
+    w->cpg_src = 0; /* removed by returning G_SOURCE_REMOVE */
+    watcher_cpg_drop(w);
+    w->cpg_retry_at =
+        deadline_in((int64_t)MON_CPG_RETRY_S * 1000, DEADLINE_NEVER);
+    return G_SOURCE_REMOVE;
+}
+
+/* ganesha serves here (again): a later failure is a new one for the others */
+static void watcher_cpg_up(struct mon_watcher *w)
+{
+    g_autofree char *why = NULL;
+
+    if (w->cpg != NULL && cpgipc_send(w->cpg, true, &why) < 0) {
+        log_warn("watcher: cannot tell group %s that ganesha serves: %s",
+                 PEERHINT_GROUP, why);
+    }
+}
+
+/* Join the group while ganesha is published and early_grace is on. */
+static void watcher_cpg_prepare(struct mon_watcher *w)
+{
+    g_autofree char *why = NULL;
+
+    if (!ocf_param_bool(w->ctx, "early_grace") || !cpgipc_available() ||
+        w->cpg != NULL || !deadline_passed(w->cpg_retry_at)) {
+        return;
+    }
+    if (cpgipc_open(w->node, watcher_hint_down, w, &w->cpg, &why) < 0) {
+        if (!w->cpg_down) {
+            log_info("watcher: no early grace hints: %s; trying again "
+                     "every %d s",
+                     why, MON_CPG_RETRY_S);
+        }
+        w->cpg_down = true;
+        w->cpg_retry_at =
+            deadline_in((int64_t)MON_CPG_RETRY_S * 1000, DEADLINE_NEVER);
+        return;
+    }
+    w->cpg_down = false;
+    w->cpg_src = g_unix_fd_add(cpgipc_fd(w->cpg), G_IO_IN | G_IO_HUP | G_IO_ERR,
+                               watcher_cpg_input, w);
+    log_info("watcher: joined Corosync group %s as %s", PEERHINT_GROUP,
+             w->node);
+}
+
 static void watcher_fast_prepare(struct mon_watcher *w)
 {
     g_autofree char *why = NULL;
     int r = 0;
 
-    if (!pcmkipc_available()) {
+    if (!pcmkipc_available() && !cpgipc_available()) {
         return;
     }
     if (w->node == NULL) {
         r = attr_local_node_why(
             deadline_in(MON_WATCHER_LOCK_MS * 10, DEADLINE_NEVER), &w->node,
             &why);
+    }
+    if (r == 0) {
+        watcher_cpg_prepare(w);
+    }
+    if (!pcmkipc_available()) {
+        return;
     }
     if (r == 0) {
         r = pcmkipc_connect(w->node, &why);
@@ -1479,8 +1657,8 @@ static void watcher_fast_release(struct mon_watcher *w)
     int64_t begin = deadline_now();
     int r;
 
-    /* no node or no connections: watcher_fast_prepare did not get there */
-    if (w->node == NULL || w->fast_down) {
+    /* no node: watcher_fast_prepare did not get there */
+    if (w->node == NULL) {
         return;
     }
     /* a successor already running keeps the node published */
@@ -1488,6 +1666,21 @@ static void watcher_fast_release(struct mon_watcher *w)
         if (fd >= 0) {
             close(fd);
         }
+        return;
+    }
+    /* the survivors start their grace while attrd and Pacemaker work */
+    if (w->cpg != NULL) {
+        r = cpgipc_send(w->cpg, false, &why);
+        if (r < 0) {
+            log_warn("watcher: cannot tell group %s that ganesha exited: %s",
+                     PEERHINT_GROUP, why);
+            g_clear_pointer(&why, g_free);
+        } else {
+            log_info("watcher: told group %s that ganesha exited on %s",
+                     PEERHINT_GROUP, w->node);
+        }
+    }
+    if (w->fast_down || !pcmkipc_available()) {
         return;
     }
     r = pcmkipc_release(w->node, ack_prefix, ocf_param(ctx, "grace_active"),
@@ -1624,6 +1817,62 @@ static void watcher_post_name(struct mon_watcher *w, int ev, char *why)
 }
 
 /*
+ * In the D-Bus thread: grace("5:<node>") on the local ganesha, confirmed,
+ * then the takeover record that tells ganesha_grace's post-stop for that
+ * node not to load its clients again (ganesha 4.3 adds them to its list a
+ * second time, and its early lift would wait for reclaims that never come).
+ */
+static void watcher_hint_takeover(struct mon_watcher *w, struct hint_job *j)
+{
+    g_autofree char *arg = grace_arg(GRACE_EVENT_TAKE_IP, j->node);
+    g_autofree char *why = NULL;
+    struct daemon_id id = {0};
+    bool in_grace = false;
+    pid_t pid = 0;
+    int fd = -1;
+    int r;
+
+    r = daemon_ganesha_find(mon_pidfile(w->ctx), &pid, &fd, &why);
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (r == 0) {
+        r = daemon_id_of(pid, &id);
+    }
+    if (r < 0) {
+        log_warn("watcher: no early takeover of %s: %s", j->node,
+                 why != NULL ? why : g_strerror(-r));
+        return;
+    }
+    r = grace_start(arg, deadline_in(MON_HINT_STEP_MS, DEADLINE_NEVER), &why);
+    for (int i = 0; r == 0 && i < 5 && !in_grace; i++) {
+        if (i > 0) {
+            deadline_sleep(20, DEADLINE_NEVER);
+        }
+        r = grace_get(deadline_in(MON_HINT_STEP_MS, DEADLINE_NEVER), &in_grace,
+                      &why);
+    }
+    if (r < 0 || !in_grace) {
+        log_warn("watcher: early grace(\"%s\") for %s (%s) failed: %s; the "
+                 "notification will try again",
+                 arg, j->node, j->why,
+                 why != NULL ? why
+                 : r < 0     ? g_strerror(-r)
+                             : "not in grace");
+        return;
+    }
+    r = peerhint_takeover_record(j->node, &id);
+    if (r < 0) {
+        /* the notification then calls grace again: slower, never wrong */
+        log_warn("watcher: cannot record the early takeover of %s: %s", j->node,
+                 g_strerror(-r));
+    }
+    log_notice("watcher: %s: %s: ganesha in grace(\"%s\") %.1f ms later",
+               j->node, j->why, arg,
+               (double)(deadline_now() - j->seen) / 1000.0);
+}
+
+/*
  * The D-Bus thread: follows ganesha's bus name (NameOwnerChanged on a
  * connection of its own) and runs the probes the loop asks for through
  * probe_wake. While nothing happens it sleeps in poll(), with no timer.
@@ -1702,6 +1951,15 @@ static gpointer watcher_probe_thread(gpointer data)
             watcher_post_name(w, ev, NULL);
         }
         if (woken && read(w->probe_wake, &count, sizeof(count)) > 0) {
+            struct hint_job *j;
+
+            while ((j = g_async_queue_try_pop(w->hints)) != NULL) {
+                watcher_hint_takeover(w, j);
+                hint_job_free(j);
+            }
+        }
+        if (woken &&
+            g_atomic_int_compare_and_exchange(&w->probe_wanted, 1, 0)) {
             struct probe_done *d = g_new0(struct probe_done, 1);
             bool in_grace = false;
 
@@ -1780,8 +2038,10 @@ static void watcher_probe_now(struct mon_watcher *w)
         return;
     }
     w->probing = true;
+    g_atomic_int_set(&w->probe_wanted, 1);
     if (write(w->probe_wake, &one, sizeof(one)) != sizeof(one)) {
         w->probing = false; /* the next tick asks again */
+        g_atomic_int_set(&w->probe_wanted, 0);
     }
 }
 
@@ -1941,6 +2201,8 @@ static int mon_watch_main(struct ocf_ctx *ctx)
         g_free(w.key);
         return OCF_ERR_GENERIC;
     }
+    w.hinted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    w.hints = g_async_queue_new(); /* the thread's: left to exit() */
     g_thread_unref(g_thread_new("dbus-probe", watcher_probe_thread, &w));
     (void)g_unix_signal_add(SIGTERM, watcher_signalled, &w);
     (void)g_unix_signal_add(SIGINT, watcher_signalled, &w);
@@ -1956,6 +2218,8 @@ static int mon_watch_main(struct ocf_ctx *ctx)
     log_notice("watcher exits: %s", w.exit_why);
     watchipc_server_stop(w.ipc);
     pcmkipc_disconnect();
+    watcher_cpg_drop(&w); /* leaves the group */
+    g_hash_table_unref(w.hinted);
     g_free(w.node);
     g_free(w.key);
     /* the D-Bus thread may be inside a probe: leave it to exit() */
@@ -2318,11 +2582,13 @@ static int mon_reload(struct ocf_ctx *ctx)
     int r;
 
     log_notice("reloaded: grace_delay=%s watch_ms=%s pidfile=%s "
-               "hung_probes=%s kill_hung=%s watcher=%s probe_ms=%s",
+               "hung_probes=%s kill_hung=%s early_grace=%s watcher=%s "
+               "probe_ms=%s",
                ocf_param(ctx, "grace_delay"), ocf_param(ctx, "watch_ms"),
                mon_pidfile(ctx) != NULL ? mon_pidfile(ctx) : "(default)",
                ocf_param(ctx, "hung_probes"), ocf_param(ctx, "kill_hung"),
-               ocf_param(ctx, "watcher"), ocf_param(ctx, "probe_ms"));
+               ocf_param(ctx, "early_grace"), ocf_param(ctx, "watcher"),
+               ocf_param(ctx, "probe_ms"));
     /*
      * The watcher read its parameters when it started: replace it (it
      * exits without touching the attributes; the new one observes at once).

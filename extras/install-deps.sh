@@ -14,7 +14,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make autoconf automake libtool pkg-config libglib2.0-dev
-    libdbus-1-dev libcmocka-dev pacemaker-dev xsltproc docbook-xsl
+    libdbus-1-dev libcmocka-dev pacemaker-dev libcpg-dev xsltproc docbook-xsl
     libxml2-utils clang-format shellcheck clang libclang-rt-dev llvm)
 RUNTIME_PKGS=(pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents
     nfs-ganesha nfs-ganesha-vfs dbus libnfs-utils iproute2 iptables procps

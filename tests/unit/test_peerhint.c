@@ -1,0 +1,196 @@
+/*
+ * test_peerhint: the watchers' group messages (formatted, parsed back,
+ * anything else refused) and the takeover record (written, taken once,
+ * counted only for the same live ganesha and while fresh).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "daemon.h"
+#include "peerhint.h"
+
+static void assert_parsed(const char *msg, int want, enum peerhint_kind kind,
+                          const char *node)
+{
+    enum peerhint_kind got_kind = 0;
+    g_autofree char *got_node = NULL;
+
+    assert_int_equal(peerhint_parse(msg, strlen(msg), &got_kind, &got_node),
+                     want);
+    if (want == 0) {
+        assert_int_equal(got_kind, kind);
+        assert_string_equal(got_node, node);
+    } else {
+        assert_null(got_node);
+    }
+}
+
+static void test_round_trip(void **state)
+{
+    static const enum peerhint_kind kinds[] = {PEERHINT_HERE, PEERHINT_DOWN,
+                                               PEERHINT_UP};
+    (void)state;
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        size_t len = 0;
+        g_autofree char *msg = peerhint_format(kinds[i], "node-2.lab", &len);
+
+        assert_non_null(msg);
+        assert_int_equal(len, strlen(msg));
+        assert_parsed(msg, 0, kinds[i], "node-2.lab");
+    }
+    assert_parsed("ganesha-ocf/1 down n2", 0, PEERHINT_DOWN, "n2");
+}
+
+static void test_refused(void **state)
+{
+    size_t len = 0;
+    enum peerhint_kind kind;
+    char *node = NULL;
+    char big[PEERHINT_MSG_MAX + 2];
+
+    (void)state;
+    assert_null(peerhint_format(PEERHINT_DOWN, "bad name", &len));
+    assert_null(peerhint_format(PEERHINT_DOWN, "", &len));
+    assert_parsed("ganesha-ocf/2 down n2", -EPROTO, 0, NULL);
+    assert_parsed("ganesha-ocf/1 down", -EINVAL, 0, NULL);
+    assert_parsed("ganesha-ocf/1 down n2 n3", -EINVAL, 0, NULL);
+    assert_parsed("ganesha-ocf/1 sideways n2", -EINVAL, 0, NULL);
+    assert_parsed("ganesha-ocf/1 down n2;rm", -EINVAL, 0, NULL);
+    assert_parsed("ganesha-ocf/1  down n2", -EINVAL, 0, NULL);
+    assert_parsed("hello", -EINVAL, 0, NULL);
+    assert_int_equal(
+        peerhint_parse("ganesha-ocf/1 down n\0002", 22, &kind, &node), -EINVAL);
+    assert_int_equal(peerhint_parse(NULL, 0, &kind, &node), -EINVAL);
+    memset(big, 'a', sizeof(big));
+    assert_int_equal(peerhint_parse(big, sizeof(big), &kind, &node), -EINVAL);
+    assert_null(node);
+}
+
+static void test_record_parse(void **state)
+{
+    struct daemon_id id;
+    int64_t at;
+
+    (void)state;
+    assert_int_equal(peerhint_takeover_parse("12 34 56\n", 9, &id, &at), 0);
+    assert_int_equal(id.pid, 12);
+    assert_int_equal(id.start, 34);
+    assert_int_equal(at, 56);
+    assert_int_equal(peerhint_takeover_parse("12 34 56", 8, &id, &at), 0);
+    assert_int_equal(peerhint_takeover_parse("0 34 56\n", 8, &id, &at),
+                     -EINVAL);
+    assert_int_equal(peerhint_takeover_parse("12 34 -5\n", 9, &id, &at),
+                     -EINVAL);
+    assert_int_equal(peerhint_takeover_parse("12 34 56 7\n", 11, &id, &at),
+                     -EINVAL);
+    assert_int_equal(peerhint_takeover_parse("12 x 56\n", 8, &id, &at),
+                     -EINVAL);
+    assert_int_equal(peerhint_takeover_parse("", 0, &id, &at), -EINVAL);
+}
+
+/* A stand-in ganesha: sleep, run through a link named ganesha.nfsd. */
+static pid_t fake_ganesha(const char *dir)
+{
+    g_autofree char *link = g_build_filename(dir, DAEMON_NAME, NULL);
+    pid_t pid;
+
+    if (symlink("/bin/sleep", link) < 0) {
+        return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+        execl(link, DAEMON_NAME, "30", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void test_record_taken_once(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("test_peerhint.XXXXXX", NULL);
+    g_autofree char *path = NULL;
+    struct daemon_id id = {0};
+    int64_t age = -1;
+    pid_t pid;
+    int tries = 0;
+
+    (void)state;
+    assert_non_null(dir);
+    setenv("HA_RSCTMP", dir, 1);
+    pid = fake_ganesha(dir);
+    assert_true(pid > 0);
+    /* until sh has exec'ed sleep under its new name */
+    while (daemon_pid_is(pid, DAEMON_NAME) != 1 && tries++ < 200) {
+        g_usleep(10000);
+    }
+    assert_int_equal(daemon_id_of(pid, &id), 0);
+
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0); /* none */
+    assert_int_equal(peerhint_takeover_record("n2", &id), 0);
+    path = peerhint_takeover_path("n2");
+    assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
+    assert_int_equal(peerhint_takeover_take("n2", &age), 1);
+    assert_true(age >= 0 && age < 5000);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0); /* taken */
+
+    /* another process (a restarted ganesha) does not count */
+    id.start++;
+    assert_int_equal(peerhint_takeover_record("n2", &id), 0);
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    id.start--;
+
+    /* nor an old one */
+    assert_true(g_file_set_contents(path, "1 1 1\n", -1, NULL));
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+
+    /* nor garbage, which is removed all the same */
+    assert_true(g_file_set_contents(path, "garbage", -1, NULL));
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+
+    assert_int_equal(peerhint_takeover_record("bad name", &id), -EINVAL);
+    assert_int_equal(peerhint_takeover_take("bad name", &age), -EINVAL);
+
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    /* the process is gone: its record no longer counts */
+    assert_int_equal(peerhint_takeover_record("n2", &id), 0);
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    {
+        g_autofree char *link = g_build_filename(dir, DAEMON_NAME, NULL);
+
+        g_unlink(link);
+    }
+    g_rmdir(dir);
+    unsetenv("HA_RSCTMP");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_record_parse),
+        cmocka_unit_test(test_record_taken_once),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
