@@ -164,6 +164,11 @@ client_failover_check() {
         # nfs-mon kills the hung ganesha only once every survivor confirmed
         # grace (kill_hung): its locks keep B off until then, grace after
         ok "$window" "client B never got A's lock between the hang and the survivors' grace either ($window granted)"
+    elif [[ $kind == crash ]]; then
+        # the crashed node holds its locks until it is fenced (crash-node);
+        # the survivors enter grace when it leaves the membership, before
+        # (early_grace: Corosync tells their watchers)
+        ok "$window" "client B never got A's lock between the crash and the survivors' grace either ($window granted)"
     elif ((window)); then
         diag "KNOWN GAP: client B got the lock $window time(s) between the failure and the survivors' grace ($((t_grace - t_fail)) ms): the dead ganesha's locks vanish with it, before any survivor is in grace"
     fi
