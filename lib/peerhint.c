@@ -6,9 +6,11 @@
 #include "peerhint.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +20,8 @@
 #include "state.h"
 
 #define PEERHINT_VERSION "ganesha-ocf/1"
+/* a record is "<pid> <start> <boottime ms>\n": well under this */
+#define PEERHINT_RECORD_MAX 128
 
 static const char *kind_word(enum peerhint_kind kind)
 {
@@ -134,7 +138,7 @@ int peerhint_takeover_parse(const char *text, size_t len,
     int64_t at;
     int used = 0;
 
-    if (text == NULL || len == 0 || len > 128 ||
+    if (text == NULL || len == 0 || len > PEERHINT_RECORD_MAX ||
         memchr(text, '\0', len) != NULL) {
         return -EINVAL;
     }
@@ -146,6 +150,36 @@ int peerhint_takeover_parse(const char *text, size_t len,
     }
     *ret_ganesha = (struct daemon_id){.pid = (pid_t)pid, .start = start};
     *ret_at_ms = at;
+    return 0;
+}
+
+/*
+ * A small regular file, never a hang: a FIFO, a device or a link at the
+ * path is refused (-EINVAL), as lib/state reads its files.
+ */
+static int read_small(const char *path, char **ret_text, gsize *ret_len)
+{
+    char buf[PEERHINT_RECORD_MAX + 1];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ELOOP ? -EINVAL : -errno;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > PEERHINT_RECORD_MAX) {
+        close(fd);
+        return -EINVAL;
+    }
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    if (n < 0 || n > PEERHINT_RECORD_MAX) {
+        return -EINVAL;
+    }
+    *ret_text = g_strndup(buf, (gsize)n);
+    *ret_len = (gsize)n;
     return 0;
 }
 
@@ -162,11 +196,15 @@ int peerhint_takeover_take(const char *node, int64_t *ret_age_ms)
     if (path == NULL) {
         return -EINVAL;
     }
-    if (!g_file_get_contents(path, &text, &len, NULL)) {
+    r = read_small(path, &text, &len);
+    if (r == -ENOENT) {
         return 0;
     }
     if (unlink(path) < 0 && errno != ENOENT) {
         return -errno;
+    }
+    if (r < 0) {
+        return 0; /* not a small regular file: not ours, gone now */
     }
     r = peerhint_takeover_parse(text, len, &made, &at);
     if (r < 0 || now < at ||

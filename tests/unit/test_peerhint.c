@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,6 +166,14 @@ static void test_record_taken_once(void **state)
     assert_true(g_file_set_contents(path, "garbage", -1, NULL));
     assert_int_equal(peerhint_takeover_take("n2", &age), 0);
     assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+
+    /* nor a FIFO (never a hang), nor a link */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    assert_int_equal(symlink("/etc/hostname", path), 0);
+    assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_IS_SYMLINK));
 
     assert_int_equal(peerhint_takeover_record("bad name", &id), -EINVAL);
     assert_int_equal(peerhint_takeover_take("bad name", &age), -EINVAL);
