@@ -1340,13 +1340,12 @@ struct mon_watcher {
     bool fast_down; /* the fast path failed to connect: logged once */
     /* the early hints (cpgipc.h): the group, the takeovers asked for, and
      * the jobs for the D-Bus thread (which owns SIGALRM, see grace.c) */
-    struct cpgipc *cpg;
-    guint cpg_src;
-    int64_t cpg_retry_at;
-    bool cpg_down;      /* the group failed: logged once */
-    GHashTable *hinted; /* node -> monotonic deadline until asked again */
-    GAsyncQueue *hints; /* struct hint_job */
-    gint probe_wanted;  /* the loop asked the thread for a probe */
+    bool cpg_started;     /* the group's thread runs (it owns every CPG call) */
+    int cpg_wake;         /* eventfd: something to send */
+    GAsyncQueue *cpg_out; /* GINT_TO_POINTER(1 + up): what to send */
+    GHashTable *hinted;   /* node -> monotonic deadline until asked again */
+    GAsyncQueue *hints;   /* struct hint_job */
+    gint probe_wanted;    /* the loop asked the thread for a probe */
 };
 
 /* An early takeover the D-Bus thread runs for the loop. */
@@ -1500,10 +1499,9 @@ static gboolean watcher_attrd_exited(gint fd, GIOCondition cond, gpointer data)
  * watcher announces itself again), the post-stop notification does the
  * rest (ganesha_grace).
  */
-static void watcher_hint_down(const char *node, bool up, const char *why,
-                              void *data)
+static void watcher_hint_down(struct mon_watcher *w, const char *node, bool up,
+                              const char *why)
 {
-    struct mon_watcher *w = data;
     struct hint_job *j;
     gpointer until;
     uint64_t one = 1;
@@ -1543,70 +1541,165 @@ static void watcher_hint_down(const char *node, bool up, const char *why,
     }
 }
 
-static void watcher_cpg_drop(struct mon_watcher *w)
+/* A group event, from the group's thread to the loop. */
+struct cpg_event {
+    struct mon_watcher *w;
+    char *node;
+    bool up;
+    char *why;
+};
+
+static gboolean watcher_cpg_event(gpointer data)
 {
-    if (w->cpg_src != 0) {
-        g_source_remove(w->cpg_src);
-        w->cpg_src = 0;
-    }
-    g_clear_pointer(&w->cpg, cpgipc_close);
+    struct cpg_event *e = data;
+
+    watcher_hint_down(e->w, e->node, e->up, e->why);
+    g_free(e->node);
+    g_free(e->why);
+    g_free(e);
+    return G_SOURCE_REMOVE;
 }
 
-static gboolean watcher_cpg_input(gint fd, GIOCondition cond, gpointer data)
+/* cpgipc_event_fn, in the group's thread */
+static void watcher_cpg_post(const char *node, bool up, const char *why,
+                             void *data)
 {
-    struct mon_watcher *w = data;
-    g_autofree char *why = NULL;
+    struct cpg_event *e = g_new0(struct cpg_event, 1);
 
-    (void)fd;
-    (void)cond;
-    if (cpgipc_dispatch(w->cpg, &why) == 0) {
-        return G_SOURCE_CONTINUE;
+    e->w = data;
+    e->node = g_strdup(node);
+    e->up = up;
+    e->why = g_strdup(why);
+    g_idle_add(watcher_cpg_event, e);
+}
+
+/*
+ * The group's thread: every CPG call happens here. libcpg waits for
+ * Corosync's answers without a bound (CS_IPC_TIMEOUT_MS is -1): a Corosync
+ * that hangs stops this thread only, never the loop that releases the node.
+ */
+struct cpg_thread_args {
+    struct mon_watcher *w;
+    char *node;
+};
+
+static gpointer watcher_cpg_thread(gpointer data)
+{
+    struct cpg_thread_args *a = data;
+    struct mon_watcher *w = a->w;
+    struct cpgipc *g = NULL;
+    int64_t retry_at = 0;
+    bool down_logged = false;
+
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = w->cpg_wake, .events = POLLIN},
+                                {.fd = -1, .events = POLLIN}};
+        uint64_t count;
+        gpointer msg;
+        int timeout = -1;
+
+        if (g == NULL && deadline_passed(retry_at)) {
+            g_autofree char *why = NULL;
+
+            if (cpgipc_open(a->node, watcher_cpg_post, w, &g, &why) < 0) {
+                if (!down_logged) {
+                    log_info("watcher: no early grace hints: %s; trying "
+                             "again every %d s",
+                             why, MON_CPG_RETRY_S);
+                }
+                down_logged = true;
+                retry_at = deadline_in((int64_t)MON_CPG_RETRY_S * 1000,
+                                       DEADLINE_NEVER);
+            } else {
+                down_logged = false;
+                log_info("watcher: joined Corosync group %s as %s",
+                         PEERHINT_GROUP, a->node);
+            }
+        }
+        if (g != NULL) {
+            pfd[1].fd = cpgipc_fd(g);
+        } else {
+            timeout = (int)MAX(deadline_left_ms(retry_at), 1);
+        }
+        if (poll(pfd, 2, timeout) < 0) {
+            continue;
+        }
+        if ((pfd[0].revents & POLLIN) &&
+            read(w->cpg_wake, &count, sizeof(count)) < 0) {
+            count = 0;
+        }
+        while ((msg = g_async_queue_try_pop(w->cpg_out)) != NULL) {
+            bool up = GPOINTER_TO_INT(msg) == 2;
+            g_autofree char *why = NULL;
+
+            if (g == NULL) {
+                log_warn("watcher: not in group %s: the others do not hear "
+                         "that ganesha %s",
+                         PEERHINT_GROUP, up ? "serves" : "exited");
+            } else if (cpgipc_send(g, up, &why) < 0) {
+                log_warn("watcher: cannot tell group %s that ganesha %s: %s",
+                         PEERHINT_GROUP, up ? "serves" : "exited", why);
+            } else if (!up) {
+                log_info("watcher: told group %s that ganesha exited on %s",
+                         PEERHINT_GROUP, a->node);
+            }
+        }
+        if (g != NULL && pfd[1].revents != 0) {
+            g_autofree char *why = NULL;
+
+            if (cpgipc_dispatch(g, &why) < 0) {
+                log_warn("watcher: group %s: %s; joining again in %d s",
+                         PEERHINT_GROUP, why, MON_CPG_RETRY_S);
+                g_clear_pointer(&g, cpgipc_close);
+                retry_at = deadline_in((int64_t)MON_CPG_RETRY_S * 1000,
+                                       DEADLINE_NEVER);
+            }
+        }
     }
-    log_warn("watcher: group %s: %s; joining again in %d s", PEERHINT_GROUP,
-             why, MON_CPG_RETRY_S);
-    w->cpg_src = 0; /* removed by returning G_SOURCE_REMOVE */
-    watcher_cpg_drop(w);
-    w->cpg_retry_at =
-        deadline_in((int64_t)MON_CPG_RETRY_S * 1000, DEADLINE_NEVER);
-    return G_SOURCE_REMOVE;
+    return NULL;
+}
+
+/* Queue a message for the group's thread: up (ganesha serves) or down. */
+static void watcher_cpg_send(struct mon_watcher *w, bool up)
+{
+    uint64_t one = 1;
+
+    if (!w->cpg_started) {
+        return;
+    }
+    g_async_queue_push(w->cpg_out, GINT_TO_POINTER(up ? 2 : 1));
+    if (write(w->cpg_wake, &one, sizeof(one)) != sizeof(one)) {
+        log_warn("watcher: cannot wake the group's thread");
+    }
 }
 
 /* ganesha serves here (again): a later failure is a new one for the others */
 static void watcher_cpg_up(struct mon_watcher *w)
 {
-    g_autofree char *why = NULL;
-
-    if (w->cpg != NULL && cpgipc_send(w->cpg, true, &why) < 0) {
-        log_warn("watcher: cannot tell group %s that ganesha serves: %s",
-                 PEERHINT_GROUP, why);
-    }
+    watcher_cpg_send(w, true);
 }
 
-/* Join the group while ganesha is published and early_grace is on. */
+/* Start the group's thread once, when the node is known and early_grace on. */
 static void watcher_cpg_prepare(struct mon_watcher *w)
 {
-    g_autofree char *why = NULL;
+    struct cpg_thread_args *a;
 
-    if (!ocf_param_bool(w->ctx, "early_grace") || !cpgipc_available() ||
-        w->cpg != NULL || !deadline_passed(w->cpg_retry_at)) {
+    if (w->cpg_started || !ocf_param_bool(w->ctx, "early_grace") ||
+        !cpgipc_available()) {
         return;
     }
-    if (cpgipc_open(w->node, watcher_hint_down, w, &w->cpg, &why) < 0) {
-        if (!w->cpg_down) {
-            log_info("watcher: no early grace hints: %s; trying again "
-                     "every %d s",
-                     why, MON_CPG_RETRY_S);
-        }
-        w->cpg_down = true;
-        w->cpg_retry_at =
-            deadline_in((int64_t)MON_CPG_RETRY_S * 1000, DEADLINE_NEVER);
+    w->cpg_wake = eventfd(0, EFD_CLOEXEC);
+    if (w->cpg_wake < 0) {
+        log_warn("watcher: no early grace hints: eventfd: %s",
+                 g_strerror(errno));
         return;
     }
-    w->cpg_down = false;
-    w->cpg_src = g_unix_fd_add(cpgipc_fd(w->cpg), G_IO_IN | G_IO_HUP | G_IO_ERR,
-                               watcher_cpg_input, w);
-    log_info("watcher: joined Corosync group %s as %s", PEERHINT_GROUP,
-             w->node);
+    w->cpg_out = g_async_queue_new();
+    a = g_new0(struct cpg_thread_args, 1);
+    a->w = w;
+    a->node = g_strdup(w->node);
+    g_thread_unref(g_thread_new("cpg", watcher_cpg_thread, a));
+    w->cpg_started = true;
 }
 
 static void watcher_fast_prepare(struct mon_watcher *w)
@@ -1669,17 +1762,7 @@ static void watcher_fast_release(struct mon_watcher *w)
         return;
     }
     /* the survivors start their grace while attrd and Pacemaker work */
-    if (w->cpg != NULL) {
-        r = cpgipc_send(w->cpg, false, &why);
-        if (r < 0) {
-            log_warn("watcher: cannot tell group %s that ganesha exited: %s",
-                     PEERHINT_GROUP, why);
-            g_clear_pointer(&why, g_free);
-        } else {
-            log_info("watcher: told group %s that ganesha exited on %s",
-                     PEERHINT_GROUP, w->node);
-        }
-    }
+    watcher_cpg_send(w, false);
     if (w->fast_down || !pcmkipc_available()) {
         return;
     }
@@ -2218,7 +2301,7 @@ static int mon_watch_main(struct ocf_ctx *ctx)
     log_notice("watcher exits: %s", w.exit_why);
     watchipc_server_stop(w.ipc);
     pcmkipc_disconnect();
-    watcher_cpg_drop(&w); /* leaves the group */
+    /* the group's thread is left to exit(), which leaves the group */
     g_hash_table_unref(w.hinted);
     g_free(w.node);
     g_free(w.key);

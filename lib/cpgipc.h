@@ -10,7 +10,7 @@
  * it. Every failure only means "no early hint": the notification path is
  * the reference and needs none of this.
  *
- * Not thread-safe: the watcher's main loop uses it.
+ * Not thread-safe: one thread (the watcher's group thread) makes every call.
  */
 #ifndef GOCF_CPGIPC_H
 #define GOCF_CPGIPC_H

@@ -21,7 +21,7 @@ export HA_LOGFACILITY=none
 
 # The specification: each agent's parameters, exactly.
 declare -A params=(
-    [ganesha_mon]="ganesha_active grace_active grace_ack grace_delay hung_probes kill_hung pidfile probe_ms published watch_ms watcher"
+    [ganesha_mon]="early_grace ganesha_active grace_active grace_ack grace_delay hung_probes kill_hung pidfile probe_ms published watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
     [ganesha_handoff]="home_node ip nfs_port recovery_root restart_grace syn_guard"
@@ -34,7 +34,7 @@ declare -A actions=(
 )
 # The parameters a change of which runs reload-agent, not stop and start.
 declare -A reloadable=(
-    [ganesha_mon]="grace_delay hung_probes kill_hung pidfile probe_ms watch_ms watcher"
+    [ganesha_mon]="early_grace grace_delay hung_probes kill_hung pidfile probe_ms watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]=""
     [ganesha_handoff]=""
