@@ -1489,15 +1489,10 @@ static gboolean watcher_attrd_exited(gint fd, GIOCondition cond, gpointer data)
 }
 
 /*
- * While ganesha is published: this node's name (once) and the connections
- * to attrd and the CIB manager, so that its exit costs no exec. A failure
- * only means the release runs the tools, as a monitor's does.
- */
-/*
- * A node is gone (cpgipc_event_fn): if our ganesha serves, have the D-Bus
- * thread take that node over now; once per failure (until the node's
- * watcher announces itself again), the post-stop notification does the
- * rest (ganesha_grace).
+ * What the group's thread heard (watcher_cpg_event): a node is gone, or
+ * serves again. Gone: if our ganesha serves, have the D-Bus thread take
+ * that node over now, once per failure (until the node says it serves
+ * again); the post-stop notification does the rest (ganesha_grace).
  */
 static void watcher_hint_down(struct mon_watcher *w, const char *node, bool up,
                               const char *why)
@@ -1702,6 +1697,12 @@ static void watcher_cpg_prepare(struct mon_watcher *w)
     w->cpg_started = true;
 }
 
+/*
+ * While ganesha is published: this node's name (once), the group's thread
+ * (early_grace), and the connections to attrd and the CIB manager, so that
+ * its exit costs no exec. A failure only means the release runs the tools,
+ * as a monitor's does.
+ */
 static void watcher_fast_prepare(struct mon_watcher *w)
 {
     g_autofree char *why = NULL;
