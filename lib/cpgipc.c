@@ -55,7 +55,6 @@ struct cpgipc {
     GHashTable *names; /* nodeid -> node name, from "here" messages */
     cpgipc_event_fn event;
     void *data;
-    bool lost; /* a dispatch failed: the connection is gone */
 };
 
 static int cpg_load(char **ret_reason)
@@ -300,7 +299,6 @@ int cpgipc_dispatch(struct cpgipc *g, char **ret_reason)
     cs_error_t rc = cs.cpg_dispatch(g->handle, CS_DISPATCH_ALL);
 
     if (rc != CS_OK && rc != CS_ERR_TRY_AGAIN) {
-        g->lost = true;
         *ret_reason = g_strdup_printf("cpg_dispatch: error %d", rc);
         return -ENOTCONN;
     }
@@ -309,16 +307,7 @@ int cpgipc_dispatch(struct cpgipc *g, char **ret_reason)
 
 int cpgipc_send(struct cpgipc *g, bool up, char **ret_reason)
 {
-    if (g->lost) {
-        *ret_reason = g_strdup("the CPG connection is gone");
-        return -ENOTCONN;
-    }
     return mcast(g, up ? PEERHINT_UP : PEERHINT_DOWN, ret_reason);
-}
-
-unsigned cpgipc_known(const struct cpgipc *g)
-{
-    return g_hash_table_size(g->names);
 }
 
 void cpgipc_close(struct cpgipc *g)
@@ -369,12 +358,6 @@ int cpgipc_send(struct cpgipc *g, bool up, char **ret_reason)
     (void)up;
     *ret_reason = g_strdup("built without Corosync's cpg.h");
     return -ENOTSUP;
-}
-
-unsigned cpgipc_known(const struct cpgipc *g)
-{
-    (void)g;
-    return 0;
 }
 
 void cpgipc_close(struct cpgipc *g)

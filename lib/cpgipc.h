@@ -54,9 +54,6 @@ int cpgipc_dispatch(struct cpgipc *g, char **ret_reason);
  */
 int cpgipc_send(struct cpgipc *g, bool up, char **ret_reason);
 
-/* Nodes whose name is known (tests and logs). */
-unsigned cpgipc_known(const struct cpgipc *g);
-
 void cpgipc_close(struct cpgipc *g);
 
 #endif

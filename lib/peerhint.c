@@ -6,13 +6,8 @@
 #include "peerhint.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <glib.h>
 
@@ -20,8 +15,8 @@
 #include "state.h"
 
 #define PEERHINT_VERSION "ganesha-ocf/1"
-/* a record is "<pid> <start> <boottime ms>\n": well under this */
-#define PEERHINT_RECORD_MAX 128
+/* the takeover record: a state file (lib/state), its one group */
+#define RECORD_GROUP "takeover"
 
 static const char *kind_word(enum peerhint_kind kind)
 {
@@ -100,52 +95,49 @@ static int64_t boottime_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-char *peerhint_takeover_path(const char *node)
+char *peerhint_takeover_key(const char *node)
 {
     if (!attr_node_name_valid(node)) {
         return NULL;
     }
-    return g_strdup_printf("%s/ganesha-ocf-takeover-%s", state_dir(), node);
+    return g_strdup_printf("ganesha-ocf-takeover-%s", node);
 }
 
 int peerhint_takeover_record(const char *node, const struct daemon_id *ganesha)
 {
-    g_autofree char *path = peerhint_takeover_path(node);
-    g_autofree char *text = NULL;
-    g_autoptr(GError) err = NULL;
+    g_autofree char *key = peerhint_takeover_key(node);
+    g_autoptr(GKeyFile) kf = NULL;
     int64_t now = boottime_ms();
 
-    if (path == NULL || ganesha == NULL || ganesha->pid <= 0) {
+    if (key == NULL || ganesha == NULL || ganesha->pid <= 0) {
         return -EINVAL;
     }
     if (now < 0) {
         return -errno;
     }
-    text = g_strdup_printf("%ld %" PRIu64 " %" PRId64 "\n", (long)ganesha->pid,
-                           ganesha->start, now);
-    if (!g_file_set_contents(path, text, -1, &err)) {
-        return -EIO;
-    }
-    return 0;
+    kf = g_key_file_new();
+    g_key_file_set_int64(kf, RECORD_GROUP, "pid", ganesha->pid);
+    g_key_file_set_uint64(kf, RECORD_GROUP, "start", ganesha->start);
+    g_key_file_set_int64(kf, RECORD_GROUP, "at_ms", now);
+    return state_write(key, kf);
 }
 
-int peerhint_takeover_parse(const char *text, size_t len,
-                            struct daemon_id *ret_ganesha, int64_t *ret_at_ms)
+int peerhint_takeover_parse(GKeyFile *kf, struct daemon_id *ret_ganesha,
+                            int64_t *ret_at_ms)
 {
-    g_autofree char *copy = NULL;
-    long pid;
-    uint64_t start;
-    int64_t at;
-    int used = 0;
+    g_autoptr(GError) err = NULL;
+    int64_t pid;
+    uint64_t start = 0;
+    int64_t at = 0;
 
-    if (text == NULL || len == 0 || len > PEERHINT_RECORD_MAX ||
-        memchr(text, '\0', len) != NULL) {
-        return -EINVAL;
+    pid = g_key_file_get_int64(kf, RECORD_GROUP, "pid", &err);
+    if (err == NULL) {
+        start = g_key_file_get_uint64(kf, RECORD_GROUP, "start", &err);
     }
-    copy = g_strndup(text, len);
-    if (sscanf(copy, "%ld %" SCNu64 " %" SCNd64 "\n%n", &pid, &start, &at,
-               &used) != 3 ||
-        (size_t)used != len || pid <= 0 || pid > INT32_MAX || at < 0) {
+    if (err == NULL) {
+        at = g_key_file_get_int64(kf, RECORD_GROUP, "at_ms", &err);
+    }
+    if (err != NULL || pid <= 0 || pid > INT32_MAX || at < 0) {
         return -EINVAL;
     }
     *ret_ganesha = (struct daemon_id){.pid = (pid_t)pid, .start = start};
@@ -153,61 +145,32 @@ int peerhint_takeover_parse(const char *text, size_t len,
     return 0;
 }
 
-/*
- * A small regular file, never a hang: a FIFO, a device or a link at the
- * path is refused (-EINVAL), as lib/state reads its files.
- */
-static int read_small(const char *path, char **ret_text, gsize *ret_len)
-{
-    char buf[PEERHINT_RECORD_MAX + 1];
-    struct stat st;
-    ssize_t n;
-    int fd;
-
-    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        return errno == ELOOP ? -EINVAL : -errno;
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > PEERHINT_RECORD_MAX) {
-        close(fd);
-        return -EINVAL;
-    }
-    n = read(fd, buf, sizeof(buf));
-    close(fd);
-    if (n < 0 || n > PEERHINT_RECORD_MAX) {
-        return -EINVAL;
-    }
-    *ret_text = g_strndup(buf, (gsize)n);
-    *ret_len = (gsize)n;
-    return 0;
-}
-
 int peerhint_takeover_take(const char *node, int64_t *ret_age_ms)
 {
-    g_autofree char *path = peerhint_takeover_path(node);
-    g_autofree char *text = NULL;
-    gsize len = 0;
+    g_autofree char *key = peerhint_takeover_key(node);
+    g_autoptr(GKeyFile) kf = NULL;
     struct daemon_id made;
     int64_t at;
     int64_t now = boottime_ms();
+    int removed;
     int r;
 
-    if (path == NULL) {
+    if (key == NULL) {
         return -EINVAL;
     }
-    r = read_small(path, &text, &len);
+    /* never a hang: a FIFO or a link there is refused, as for any state */
+    r = state_read(key, &kf, NULL);
     if (r == -ENOENT) {
         return 0;
     }
-    if (unlink(path) < 0 && errno != ENOENT) {
-        return -errno;
+    removed = state_remove(key);
+    if (removed < 0) {
+        return removed;
     }
     if (r < 0) {
-        return 0; /* not a small regular file: not ours, gone now */
+        return 0; /* unreadable: not ours, gone now */
     }
-    r = peerhint_takeover_parse(text, len, &made, &at);
-    if (r < 0 || now < at ||
+    if (peerhint_takeover_parse(kf, &made, &at) < 0 || now < at ||
         now - at >= (int64_t)PEERHINT_TAKEOVER_VALID_S * 1000 ||
         daemon_id_same(&made) != 1 ||
         daemon_pid_is(made.pid, DAEMON_NAME) != 1) {

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "daemon.h"
 
 /*! The Corosync process group of the watchers. */
@@ -55,35 +57,37 @@ int peerhint_parse(const void *msg, size_t len, enum peerhint_kind *ret_kind,
 #define PEERHINT_TAKEOVER_VALID_S 60
 
 /*!
- * \brief The record's path for \p node: <state dir>/ganesha-ocf-takeover-<node>.
- * \return the path (g_free it), or NULL for an invalid node name
+ * \brief The record's state file key for \p node (lib/state, under
+ *        state_dir()): ganesha-ocf-takeover-<node>.
+ * \return the key (g_free it), or NULL for an invalid node name
  */
-char *peerhint_takeover_path(const char *node);
+char *peerhint_takeover_key(const char *node);
 
 /*!
  * \brief Record that the local ganesha \p ganesha entered grace and loaded
- *        \p node's clients (grace "5:<node>") now. Atomic (temporary file,
- *        rename).
+ *        \p node's clients (grace "5:<node>") now: a state file (atomic,
+ *        under its lock), when in CLOCK_BOOTTIME milliseconds.
  * \return 0 or a negative errno
  */
 int peerhint_takeover_record(const char *node, const struct daemon_id *ganesha);
 
 /*!
- * \brief Parse a record's content (untrusted).
+ * \brief The fields of a record as state_read() loaded it (untrusted).
  * \param[out] ret_ganesha  the ganesha it was made for
  * \param[out] ret_at_ms    when, in CLOCK_BOOTTIME milliseconds
  * \return 0 or -EINVAL
  */
-int peerhint_takeover_parse(const char *text, size_t len,
-                            struct daemon_id *ret_ganesha, int64_t *ret_at_ms);
+int peerhint_takeover_parse(GKeyFile *kf, struct daemon_id *ret_ganesha,
+                            int64_t *ret_at_ms);
 
 /*!
- * \brief Take (read and remove) the record for \p node.
+ * \brief Take (read and remove) the record for \p node. A record that cannot
+ *        be read (not a small regular file, unparsable) is removed too.
  * \param[out] ret_age_ms  its age, set when it counts
  * \return 1 if it counts: the ganesha it was made for still runs (same pid,
  *         same start time) and it is less than PEERHINT_TAKEOVER_VALID_S
- *         old; 0 if there is none or it does not count (it is removed all
- *         the same); or a negative errno
+ *         old; 0 if there is none or it does not count; or a negative
+ *         errno (-EINVAL: invalid node name; else it could not be removed)
  */
 int peerhint_takeover_take(const char *node, int64_t *ret_age_ms);
 

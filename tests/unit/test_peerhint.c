@@ -83,26 +83,48 @@ static void test_refused(void **state)
     assert_null(node);
 }
 
+/* peerhint_takeover_parse() of a record's text, loaded as state_read does */
+static int parse_text(const char *text, struct daemon_id *id, int64_t *at)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
+    if (!g_key_file_load_from_data(kf, text, strlen(text), G_KEY_FILE_NONE,
+                                   NULL)) {
+        return -EINVAL;
+    }
+    return peerhint_takeover_parse(kf, id, at);
+}
+
 static void test_record_parse(void **state)
 {
     struct daemon_id id;
     int64_t at;
 
     (void)state;
-    assert_int_equal(peerhint_takeover_parse("12 34 56\n", 9, &id, &at), 0);
+    assert_int_equal(
+        parse_text("[takeover]\npid=12\nstart=34\nat_ms=56\n", &id, &at), 0);
     assert_int_equal(id.pid, 12);
     assert_int_equal(id.start, 34);
     assert_int_equal(at, 56);
-    assert_int_equal(peerhint_takeover_parse("12 34 56", 8, &id, &at), 0);
-    assert_int_equal(peerhint_takeover_parse("0 34 56\n", 8, &id, &at),
+    assert_int_equal(
+        parse_text("[takeover]\npid=12\nstart=34\nat_ms=56", &id, &at), 0);
+    assert_int_equal(
+        parse_text("[takeover]\npid=0\nstart=34\nat_ms=56\n", &id, &at),
+        -EINVAL);
+    assert_int_equal(
+        parse_text("[takeover]\npid=12\nstart=34\nat_ms=-5\n", &id, &at),
+        -EINVAL);
+    assert_int_equal(
+        parse_text("[takeover]\npid=12\nstart=34 7\nat_ms=56\n", &id, &at),
+        -EINVAL);
+    assert_int_equal(
+        parse_text("[takeover]\npid=12\nstart=x\nat_ms=56\n", &id, &at),
+        -EINVAL);
+    assert_int_equal(parse_text("[takeover]\npid=12\nstart=34\n", &id, &at),
                      -EINVAL);
-    assert_int_equal(peerhint_takeover_parse("12 34 -5\n", 9, &id, &at),
-                     -EINVAL);
-    assert_int_equal(peerhint_takeover_parse("12 34 56 7\n", 11, &id, &at),
-                     -EINVAL);
-    assert_int_equal(peerhint_takeover_parse("12 x 56\n", 8, &id, &at),
-                     -EINVAL);
-    assert_int_equal(peerhint_takeover_parse("", 0, &id, &at), -EINVAL);
+    assert_int_equal(
+        parse_text("[other]\npid=12\nstart=34\nat_ms=56\n", &id, &at), -EINVAL);
+    assert_int_equal(parse_text("", &id, &at), -EINVAL);
 }
 
 /* A stand-in ganesha: sleep, run through a link named ganesha.nfsd. */
@@ -125,7 +147,9 @@ static pid_t fake_ganesha(const char *dir)
 static void test_record_taken_once(void **state)
 {
     g_autofree char *dir = g_dir_make_tmp("test_peerhint.XXXXXX", NULL);
+    g_autofree char *key = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *old = NULL;
     struct daemon_id id = {0};
     int64_t age = -1;
     pid_t pid;
@@ -144,7 +168,8 @@ static void test_record_taken_once(void **state)
 
     assert_int_equal(peerhint_takeover_take("n2", &age), 0); /* none */
     assert_int_equal(peerhint_takeover_record("n2", &id), 0);
-    path = peerhint_takeover_path("n2");
+    key = peerhint_takeover_key("n2");
+    path = g_build_filename(dir, key, NULL);
     assert_true(g_file_test(path, G_FILE_TEST_EXISTS));
     assert_int_equal(peerhint_takeover_take("n2", &age), 1);
     assert_true(age >= 0 && age < 5000);
@@ -158,9 +183,12 @@ static void test_record_taken_once(void **state)
     assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
     id.start--;
 
-    /* nor an old one */
-    assert_true(g_file_set_contents(path, "1 1 1\n", -1, NULL));
+    /* nor an old one, for this very process */
+    old = g_strdup_printf("[takeover]\npid=%ld\nstart=%llu\nat_ms=1\n",
+                          (long)id.pid, (unsigned long long)id.start);
+    assert_true(g_file_set_contents(path, old, -1, NULL));
     assert_int_equal(peerhint_takeover_take("n2", &age), 0);
+    assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 
     /* nor garbage, which is removed all the same */
     assert_true(g_file_set_contents(path, "garbage", -1, NULL));
@@ -184,11 +212,16 @@ static void test_record_taken_once(void **state)
     assert_int_equal(peerhint_takeover_record("n2", &id), 0);
     assert_int_equal(peerhint_takeover_take("n2", &age), 0);
     {
-        g_autofree char *link = g_build_filename(dir, DAEMON_NAME, NULL);
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
 
-        g_unlink(link);
+        while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+            g_autofree char *f = g_build_filename(dir, name, NULL);
+
+            g_unlink(f);
+        }
     }
-    g_rmdir(dir);
+    assert_int_equal(g_rmdir(dir), 0);
     unsetenv("HA_RSCTMP");
 }
 
