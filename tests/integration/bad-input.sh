@@ -112,6 +112,20 @@ for action in "${actions[@]}"; do
             "nfs_port=$(printf %q "$v") is refused" \
             OCF_RESKEY_home_node=n1 "OCF_RESKEY_nfs_port=$v"
     done
+    for v in "" 10.0.0 host.name "10.0.0.1 -j ACCEPT" "10.0.0.1/32"; do
+        want_in_reason=ip expect ganesha_smnotify "$action" 6 \
+            "ganesha_smnotify ip=$(printf %q "$v") is refused" "OCF_RESKEY_ip=$v"
+    done
+    for v in 0 301 -5 10s; do
+        want_in_reason=notify_timeout expect ganesha_smnotify "$action" 6 \
+            "ganesha_smnotify notify_timeout=$(printf %q "$v") is refused" \
+            OCF_RESKEY_ip=10.0.0.1 "OCF_RESKEY_notify_timeout=$v"
+    done
+    for v in relative/dir "${longpath}"; do
+        want_in_reason=statd_dir expect ganesha_smnotify "$action" 6 \
+            "ganesha_smnotify statd_dir=$(printf %q "${v:0:40}") is refused" \
+            OCF_RESKEY_ip=10.0.0.1 "OCF_RESKEY_statd_dir=$v"
+    done
     for v in "${bad_names[@]}" .hidden ..; do
         want_in_reason=node_dir expect ganesha_nfsd "$action" 6 \
             "node_dir=$(printf %q "${v:0:40}") is refused" "OCF_RESKEY_node_dir=$v"
@@ -141,10 +155,12 @@ want_in_reason=
 
 # an empty value means the default (lib/ocf): not an error
 for agent in $AGENTS; do
-    # (ganesha_handoff's home_node is required: it gets a value)
+    # (ganesha_handoff's home_node and ganesha_smnotify's ip are required:
+    # they get a value)
     run_agent "$agent" validate-all "${nowhere[@]}" OCF_RESKEY_grace_delay= \
         OCF_RESKEY_grace_active= OCF_RESKEY_state_dir= OCF_RESKEY_pidfile= \
-        OCF_RESKEY_home_node=n1 OCF_RESKEY_recovery_root= OCF_RESKEY_restart_grace=
+        OCF_RESKEY_home_node=n1 OCF_RESKEY_recovery_root= OCF_RESKEY_restart_grace= \
+        OCF_RESKEY_ip=10.0.0.1 OCF_RESKEY_statd_dir= OCF_RESKEY_notify_timeout=
     if ((rc == 0 && reasons == 0)); then
         ok "$agent validate-all: empty values take the defaults"
     else

@@ -24,13 +24,15 @@ declare -A params=(
     [ganesha_mon]="early_grace ganesha_active grace_active grace_ack grace_delay hung_probes kill_hung pidfile probe_ms published watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
-    [ganesha_handoff]="home_node ip nfs_port recovery_root restart_grace syn_guard"
+    [ganesha_handoff]="home_node ip nfs_port nlm recovery_root restart_grace statd_dir syn_guard"
+    [ganesha_smnotify]="ip nfs_port notify_timeout statd_dir"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor reload-agent validate-all meta-data"
     [ganesha_grace]="start stop monitor notify reload-agent validate-all meta-data"
     [ganesha_nfsd]="start stop monitor validate-all meta-data"
     [ganesha_handoff]="start stop monitor validate-all meta-data"
+    [ganesha_smnotify]="start stop monitor validate-all meta-data"
 )
 # The parameters a change of which runs reload-agent, not stop and start.
 declare -A reloadable=(
@@ -38,6 +40,7 @@ declare -A reloadable=(
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]=""
     [ganesha_handoff]=""
+    [ganesha_smnotify]=""
 )
 
 for agent in $AGENTS; do
@@ -101,9 +104,10 @@ for agent in $AGENTS; do
     fi
 
     # validate-all through the cluster's own executor path (ganesha_handoff's
-    # home_node has no default)
+    # home_node and ganesha_smnotify's ip have no default)
     required=()
     [[ $agent == ganesha_handoff ]] && required=(--option home_node=n1)
+    [[ $agent == ganesha_smnotify ]] && required=(--option ip=10.0.0.1)
     out=$(crm_resource --validate --class ocf --provider heartbeat --agent "$agent" "${required[@]}" 2>&1)
     check "crm_resource --validate $ra with the defaults returns 0" test $? -eq 0
 done

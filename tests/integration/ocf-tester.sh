@@ -122,6 +122,15 @@ tester gocf-handoff ganesha_handoff -- -o home_node=peer -o recovery_root="$work
 # the bus must not fail the start
 tester gocf-handoff-home ganesha_handoff -- -o home_node="$node" -o recovery_root="$work/recov"
 
+# ---- ganesha_smnotify, in the test cluster's own network namespace --------
+# a statd list with one client that has no statd (its notification is never
+# answered: notify_timeout bounds each start); the namespace's loopback is
+# the address (stop resets its connections but NFS's: the namespace has
+# none of anybody else's)
+in_cluster mkdir -p "$work/statd/sm" "$work/statd/peer/sm"
+in_cluster touch "$work/statd/sm/127.0.0.1"
+tester gocf-smnotify ganesha_smnotify -- -o ip=127.0.0.1 -o statd_dir="$work/statd" -o notify_timeout=1
+
 # ---- ganesha_mon (and ganesha_grace) with a live ganesha ------------------
 if ! sh "$ganesha" usable 2>/dev/null; then
     ok "ocf-tester with a live ganesha # SKIP private-ganesha.sh cannot run here"

@@ -8,7 +8,7 @@ OCF_ROOT=${OCF_ROOT:-/usr/lib/ocf}
 export OCF_ROOT
 # GOCF_AGENT_DIR lets a developer point the tests at a build tree.
 AGENT_DIR=${GOCF_AGENT_DIR:-$OCF_ROOT/resource.d/heartbeat}
-AGENTS="ganesha_mon ganesha_grace ganesha_nfsd ganesha_handoff"
+AGENTS="ganesha_mon ganesha_grace ganesha_nfsd ganesha_handoff ganesha_smnotify"
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 
 # shellcheck source=tests/lib/tap.sh

@@ -22,18 +22,20 @@ bail() { # bail REASON: a step the rest depends on failed; plan what ran
 # machine. "x": an executable file, "f": a file, "l": a symlink (with its
 # target after "->"), "m": a man page (compressed or not).
 PKG_OCF_DIR=usr/lib/ocf/resource.d/heartbeat
-PKG_AGENTS=(ganesha_grace ganesha_handoff ganesha_mon ganesha_nfsd)
+PKG_AGENTS=(ganesha_grace ganesha_handoff ganesha_mon ganesha_nfsd ganesha_smnotify)
 PKG_PATHS=(
     "x $PKG_OCF_DIR/ganesha_grace"
     "x $PKG_OCF_DIR/ganesha_handoff"
     "x $PKG_OCF_DIR/ganesha_mon"
     "x $PKG_OCF_DIR/ganesha_nfsd"
+    "x $PKG_OCF_DIR/ganesha_smnotify"
     "x usr/libexec/ganesha/ganesha-ha.sh"
     "l usr/sbin/ganesha-ha.sh -> ../libexec/ganesha/ganesha-ha.sh"
     "m usr/share/man/man7/ocf_heartbeat_ganesha_grace.7"
     "m usr/share/man/man7/ocf_heartbeat_ganesha_handoff.7"
     "m usr/share/man/man7/ocf_heartbeat_ganesha_mon.7"
     "m usr/share/man/man7/ocf_heartbeat_ganesha_nfsd.7"
+    "m usr/share/man/man7/ocf_heartbeat_ganesha_smnotify.7"
     "m usr/share/man/man8/ganesha-ha.sh.8"
     "f usr/share/doc/ganesha-ocf/examples/ganesha-ha.conf.sample"
 )
