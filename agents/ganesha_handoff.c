@@ -19,6 +19,7 @@
 #include "deadline.h"
 #include "grace.h"
 #include "log.h"
+#include "nsm.h"
 #include "ocf.h"
 #include "params.h"
 #include "recovery.h"
@@ -124,6 +125,37 @@ static const struct ocf_param handoff_params[] = {
             "blocked) and drops the rest; stop deletes the rule. A guard "
             "that cannot be set (no iptables, no socket match) is logged "
             "and the start still succeeds.",
+    },
+    {
+        .name = "nlm",
+        .type = OCF_TYPE_BOOLEAN,
+        .default_value = "false",
+        .shortdesc = "also hand back the NLM locks taken through ip",
+        .longdesc =
+            "For a ganesha that serves NFSv3 with NLM (ganesha-ha.sh sets "
+            "it then). With ip set, stop on any node but home_node also "
+            "calls grace(\"2:<ip>\"): ganesha releases the NLM locks its "
+            "clients took through that address (it compares the whole "
+            "address), so that they can reclaim them at home when "
+            "ganesha_smnotify tells them to. The same call expires the "
+            "NFSv4 clients whose owner contains the address: a Linux "
+            "NFSv4.0 client of that address, which goes home too. It is "
+            "skipped, and logged, when a client recorded on this node holds "
+            "the address only as part of a longer one (10.0.0.1 in "
+            "10.0.0.11).",
+    },
+    {
+        .name = "statd_dir",
+        .type = OCF_TYPE_STRING,
+        .default_value = "/var/lib/nfs/statd",
+        .shortdesc = "rpc.statd's directory (with nlm)",
+        .longdesc =
+            "With nlm: before the release, stop on a survivor hands the "
+            "clients of its rpc.statd list to home_node "
+            "(<statd_dir>/<home_node>/" NSM_HANDBACK_DIR "), since the "
+            "release takes them off that list and home_node's "
+            "ganesha_smnotify must still tell them to reclaim.",
+        .check = params_check_path,
     },
     {
         .name = "nfs_port",
@@ -308,6 +340,50 @@ static void handoff_owners(const struct ocf_ctx *ctx, const char *node,
     }
 }
 
+/*
+ * The NLM locks taken through the address (nlm): ganesha matches them by
+ * the whole server address, but the same event expires the NFSv4 clients
+ * whose owner holds the address as a substring, so an owner recorded here
+ * that holds it inside a longer address stops it.
+ */
+static void handoff_release_nlm(struct ocf_ctx *ctx, const char *node,
+                                GPtrArray *ours)
+{
+    const char *ip = ocf_param(ctx, "ip");
+    g_autofree char *arg = NULL;
+    g_autofree char *err = NULL;
+    int r;
+
+    if (!ocf_param_bool(ctx, "nlm") || ip == NULL || ip[0] == '\0') {
+        return;
+    }
+    r = nsm_handback(ocf_param(ctx, "statd_dir"), node);
+    if (r < 0) {
+        log_warn("cannot hand the NLM clients back to %s: %s; they are "
+                 "told to reclaim there only if they are listed elsewhere",
+                 node, g_strerror(-r));
+    } else if (r > 0) {
+        log_info("handed %d NLM client(s) back to %s", r, node);
+    }
+    if (recovery_address_ambiguous(ip, ours)) {
+        log_warn("not releasing the NLM locks taken through %s: a client "
+                 "recorded here holds that address inside a longer one, and "
+                 "the release would expire it too; those NFSv3 clients "
+                 "cannot reclaim their locks at home",
+                 ip);
+        return;
+    }
+    arg = grace_arg(GRACE_EVENT_RELEASE_IP, ip);
+    r = grace_start(arg, ctx->deadline, &err);
+    if (r < 0) {
+        log_warn("grace(\"%s\") failed: %s; the NLM locks taken through %s "
+                 "stay here",
+                 arg, err != NULL ? err : g_strerror(-r), ip);
+        return;
+    }
+    log_notice("released the NLM locks taken through %s", ip);
+}
+
 static int handoff_stop(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
@@ -365,6 +441,7 @@ static int handoff_stop(struct ocf_ctx *ctx)
         log_notice("released %u of %u client(s) of %s for their home node",
                    released, theirs->len, node);
     }
+    handoff_release_nlm(ctx, node, ours);
     return OCF_SUCCESS;
 }
 

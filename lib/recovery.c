@@ -113,3 +113,30 @@ bool recovery_owner_ambiguous(const char *owner, GPtrArray *others)
     }
     return false;
 }
+
+/* A character that can continue an IPv4 or IPv6 address's text. */
+static bool recovery_addr_char(char c)
+{
+    return g_ascii_isxdigit(c) || c == '.' || c == ':';
+}
+
+bool recovery_address_ambiguous(const char *addr, GPtrArray *owners)
+{
+    size_t n = strlen(addr);
+
+    if (n == 0) {
+        return true;
+    }
+    for (guint i = 0; i < owners->len; i++) {
+        const char *owner = g_ptr_array_index(owners, i);
+
+        for (const char *p = strstr(owner, addr); p != NULL;
+             p = strstr(p + 1, addr)) {
+            if ((p > owner && recovery_addr_char(p[-1])) ||
+                recovery_addr_char(p[n])) {
+                return true;
+            }
+        }
+    }
+    return false;
+}

@@ -44,4 +44,16 @@ int recovery_read_owners(const char *dir, GPtrArray *owners);
  */
 bool recovery_owner_ambiguous(const char *owner, GPtrArray *others);
 
+/*!
+ * \brief Whether releasing the address \p addr by substring (RELEASE_IP
+ *        "2:<addr>": its NLM locks, and the NFSv4 clients whose owner
+ *        contains it) would hit an owner of \p owners that holds \p addr
+ *        only as part of a longer address ("10.0.0.1" in "10.0.0.11").
+ *
+ * An owner that names \p addr as a whole address (a Linux NFSv4.0 client of
+ * that server: "Linux NFSv4.0 <client>/<server> tcp") is a client of that
+ * address, which the release is meant for.
+ */
+bool recovery_address_ambiguous(const char *addr, GPtrArray *owners);
+
 #endif

@@ -109,6 +109,25 @@ static void test_ambiguous(void **state)
     assert_false(recovery_owner_ambiguous("Linux NFSv4.1 c2", others));
 }
 
+static void test_address_ambiguous(void **state)
+{
+    g_autoptr(GPtrArray) owners = g_ptr_array_new_with_free_func(g_free);
+
+    (void)state;
+    g_ptr_array_add(owners, g_strdup("Linux NFSv4.1 client-1"));
+    /* a v4.0 client of the address itself: whole, the release's target */
+    g_ptr_array_add(owners, g_strdup("Linux NFSv4.0 10.0.0.50/10.0.0.1 tcp"));
+    assert_false(recovery_address_ambiguous("10.0.0.1", owners));
+    assert_false(recovery_address_ambiguous("10.0.0.50", owners));
+    /* inside a longer address, either side */
+    assert_true(recovery_address_ambiguous("10.0.0.5", owners));
+    assert_true(recovery_address_ambiguous("0.0.0.1", owners));
+    g_ptr_array_add(owners, g_strdup("Linux NFSv4.0 fd00::11/fd00::2 tcp"));
+    assert_true(recovery_address_ambiguous("fd00::1", owners));
+    assert_false(recovery_address_ambiguous("fd00::2", owners));
+    assert_true(recovery_address_ambiguous("", owners));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_not_records),
         cmocka_unit_test(test_read_owners),
         cmocka_unit_test(test_ambiguous),
+        cmocka_unit_test(test_address_ambiguous),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
