@@ -65,7 +65,14 @@
 #    protects nothing; it delayed the clients and put two more shell
 #    operations in series on every failover (README, Performance).
 #    HA_NFS_UNBLOCK=no leaves <node>-nfs_unblock out as well (its tickles
-#    never fire with ganesha's dual-stack socket; README).
+#    never fire with ganesha's dual-stack socket; README); so does the
+#    default, auto, when the groups get NSM notification.
+#  * NFSv3 + NLM (HA_NLM, auto from ganesha.conf): <node>-smnotify
+#    (ganesha_smnotify) last in each group sends the NSM reboot notification
+#    from the address once it is up, and <node>-handoff gets nlm=true and
+#    statd_dir: on failback the survivor hands its statd list to the home
+#    node and releases the NLM locks taken through the address (README,
+#    "NFSv3 and NLM"). Upstream had no NSM notification at all.
 #  * <node>-handoff (first in each group) gets ip=<VIP>: its SYN guard drops,
 #    rather than refuses, a new NFS connection to the address that no socket
 #    would take (ganesha died), so that the client retries after 1 s instead
@@ -163,7 +170,8 @@ CF_VOL_MNT=$DEFAULT_VOL_MNT
 CF_STATE_DIR=$DEFAULT_STATE_DIR
 CF_FENCING=yes
 CF_NFS_BLOCK=no
-CF_NFS_UNBLOCK=yes
+CF_NFS_UNBLOCK=auto       # HA_NFS_UNBLOCK: auto = yes, but no with NSM notification (HA_NLM)
+CF_NLM=auto               # HA_NLM: <node>-smnotify in each group (auto: ganesha.conf says)
 CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
@@ -494,7 +502,18 @@ parse_config() {
             fi ;;
         HA_FENCING) conf_bool "$lineno" HA_FENCING CF_FENCING ;;
         HA_NFS_BLOCK) conf_bool "$lineno" HA_NFS_BLOCK CF_NFS_BLOCK ;;
-        HA_NFS_UNBLOCK) conf_bool "$lineno" HA_NFS_UNBLOCK CF_NFS_UNBLOCK ;;
+        HA_NFS_UNBLOCK)
+            case ${PV_VALUE,,} in
+            auto) CF_NFS_UNBLOCK=auto ;;
+            yes | true | on | 1 | no | false | off | 0) conf_bool "$lineno" HA_NFS_UNBLOCK CF_NFS_UNBLOCK ;;
+            *) cerr "$lineno" "HA_NFS_UNBLOCK must be yes, no or auto" ;;
+            esac ;;
+        HA_NLM)
+            case ${PV_VALUE,,} in
+            auto) CF_NLM=auto ;;
+            yes | true | on | 1 | no | false | off | 0) conf_bool "$lineno" HA_NLM CF_NLM ;;
+            *) cerr "$lineno" "HA_NLM must be yes, no or auto" ;;
+            esac ;;
         HA_VIP_AGENT)
             case $PV_VALUE in
             IPaddr | IPaddr2) CF_VIP_AGENT=$PV_VALUE ;;
@@ -798,6 +817,39 @@ build_clones() {
         grace-active ne 1 and "$PUBLISHED_ATTR" ne 1
 }
 
+# Whether the groups get NSM notification (HA_NLM): yes, no, or with auto
+# whether ganesha serves NFSv3 with NLM by its configuration file (the
+# shared HA_CONFDIR/ganesha.conf, else ganesha's own): ganesha's defaults
+# are Protocols 3, 4 and Enable_NLM true, so only a file that turns one of
+# them off in NFS_CORE_PARAM says no.
+nlm_enabled() {
+    [[ $CF_NLM == auto ]] || { [[ $CF_NLM == yes ]]; return; }
+    local f=$HA_CONFDIR/ganesha.conf core
+    [[ -r $f ]] || f=$(ganesha_conf_path)
+    [[ -r $f ]] || return 0
+    core=$(sed 's/#.*//' "$f" | tr '\n' ' ' | grep -oiE 'NFS_CORE_PARAM[[:space:]]*\{[^}]*\}' | head -n 1) || true
+    if grep -qiE 'Enable_NLM[[:space:]]*=[[:space:]]*"?(false|no|off|0)\b' <<<"$core"; then
+        return 1
+    fi
+    if grep -qiE '(^|[^_[:alnum:]])Protocols[[:space:]]*=' <<<"$core" &&
+        ! grep -qiE '(^|[^_[:alnum:]])Protocols[[:space:]]*=[^;]*(^|[^0-9.])(3|nfs3|v3)([^0-9.]|$)' <<<"$core"; then
+        return 1
+    fi
+    return 0
+}
+
+# HA_NFS_UNBLOCK=auto: upstream's nfs_unblock, except with NSM notification
+# (HA_NLM) and no nfs_block. Its stop resets the address's local
+# connections, and then waits (0.1 + 0.5 + 1 + 2 + 4 s) for every
+# connection to the address to go: those to NLM's port, which its REJECT
+# does not cover, never do, so every move of the group took 7.6 s more
+# (README, "NFSv3 and NLM").
+nfs_unblock_wanted() {
+    if [[ $CF_NFS_UNBLOCK != auto ]]; then echo "$CF_NFS_UNBLOCK"
+    elif [[ $CF_NFS_BLOCK == yes ]] || ! nlm_enabled; then echo yes
+    else echo no; fi
+}
+
 # build_group NODE: the VIP group of NODE and its order constraints
 build_group() {
     local s=$1 v=${VIP[$1]}
@@ -813,8 +865,12 @@ build_group() {
     fi
     # ip=: its SYN guard (a connection nothing listens for is dropped, not
     # refused, while the group is on a node: README, "The SYN guard")
+    # nlm=true: its stop on a survivor also releases the NLM locks taken
+    # through the address, which the clients then reclaim at home
+    local nlm=()
+    nlm_enabled && nlm=(nlm=true "statd_dir=$CF_STATE_DIR/statd")
     pcsf resource create "$s-handoff" ocf:heartbeat:ganesha_handoff \
-        "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" "ip=$v" \
+        "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" "ip=$v" "${nlm[@]}" \
         --group "$s-group" "${handoff_force[@]}"
     # upstream's nfs_block only with HA_NFS_BLOCK=yes (README: it drops NFS
     # to an address whose ganesha already serves, and costs two serial
@@ -832,7 +888,7 @@ build_group() {
     # portblock (resource-agents 4.12) drives iptables only: an IPv6 address
     # gets no nfs_unblock (no tickle ACKs; the clients reconnect by their
     # own TCP retransmission); HA_NFS_UNBLOCK=no leaves it out everywhere
-    if [[ $CF_NFS_UNBLOCK == yes ]] && ! is_ipv6 "$v"; then
+    if [[ $(nfs_unblock_wanted) == yes ]] && ! is_ipv6 "$v"; then
         pcsf resource create "$s-nfs_unblock" ocf:heartbeat:portblock \
             protocol=tcp portno=2049 action=unblock "ip=$v" \
             reset_local_on_unblock_stop=true \
@@ -841,6 +897,18 @@ build_group() {
             op start "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
             op monitor interval=10s "timeout=$PORTBLOCK_UNBLOCK_TIMEOUT" \
             --group "$s-group" --after "$s-cluster_ip-1"
+    fi
+    # NFSv3 + NLM: the clients learn from an NSM reboot notification, sent
+    # from the address once it is up, that they must reclaim their locks
+    # from the ganesha now behind it (in grace)
+    if nlm_enabled; then
+        if [[ -z ${smnotify_force+set} ]]; then
+            agent_flags ocf:heartbeat:ganesha_smnotify
+            smnotify_force=("${agent_force[@]}")
+        fi
+        pcsf resource create "$s-smnotify" ocf:heartbeat:ganesha_smnotify \
+            "ip=$v" "statd_dir=$CF_STATE_DIR/statd" \
+            --group "$s-group" "${smnotify_force[@]}"
     fi
     pcsf constraint order nfs-grace-clone "then" "$s-cluster_ip-1"
     # only where nfs-mon runs, and after its start in the same transition:
@@ -1487,7 +1555,7 @@ cmd_teardown() {
         if ((DRY_RUN == 0)) && ! offline; then
             local still
             query_mon || die "cannot query the cluster after stopping the HA resources"
-            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-handoff') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
+            still=$(xp_attrs "$MON_XML" "//resources//resource[@active='true' and (@id='nfs_setup' or @id='nfs-mon' or @id='nfs-grace' or contains(@id, '-cluster_ip-1') or contains(@id, '-handoff') or contains(@id, '-smnotify') or contains(@id, '-nfs_block') or contains(@id, '-nfs_unblock'))]/@id" | sort -u | tr '\n' ' ')
             [[ -z $still ]] || die "still active after the stop (left disabled, not deleted): $still"
         fi
         # 2. delete them and their constraints
@@ -1760,10 +1828,10 @@ status_report() {
             bad=1; reasons+=("VIP of $n is not running")
         else
             local member cnt
-            for member in handoff nfs_block cluster_ip-1 nfs_unblock; do
+            for member in handoff nfs_block cluster_ip-1 nfs_unblock smnotify; do
                 # nfs_block is optional (HA_NFS_BLOCK), handoff absent from
-                # older setups, nfs_unblock from IPv6 groups: each checked
-                # where it exists
+                # older setups, nfs_unblock from IPv6 groups, smnotify
+                # without NLM (HA_NLM): each checked where it exists
                 [[ $member != cluster_ip-1 ]] &&
                     [[ $(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member'])") == 0 ]] && continue
                 cnt=$(xp "$MON_XML" "count(//group[@id='$n-group']/resource[@id='$n-$member' and @active='true' and @role='Started' and node/@name='$vip_on'])")
@@ -1808,8 +1876,8 @@ cmd_check_config() {
     printf "HA_NAME=%s\n" "$CF_NAME"
     printf "HA_CLUSTER_NODES=%s\n" "$(IFS=,; printf "%s" "${NODES[*]}")"
     for n in "${NODES[@]}"; do printf "VIP[%s]=%s\n" "$n" "${VIP[$n]}"; done
-    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\nHA_NFS_UNBLOCK=%s\nHA_COROSYNC_TOKEN=%s\n" \
-        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK" "$CF_NFS_UNBLOCK" "$CF_TOKEN"
+    printf "HA_VOL_MNT=%s\nHA_STATE_DIR=%s\nHA_FENCING=%s\nHA_VIP_AGENT=%s\nHA_NIC=%s\nHA_MON_INTERVAL=%s\nHA_CHECK_LEVEL=%s\nHA_CRASH_ORDER=%s\nHA_NFS_BLOCK=%s\nHA_NFS_UNBLOCK=%s\nHA_NLM=%s\nHA_COROSYNC_TOKEN=%s\n" \
+        "$CF_VOL_MNT" "$CF_STATE_DIR" "$CF_FENCING" "$CF_VIP_AGENT" "$CF_NIC" "$CF_MON_INTERVAL" "$CF_CHECK_LEVEL" "$CF_CRASH_ORDER" "$CF_NFS_BLOCK" "$CF_NFS_UNBLOCK" "$CF_NLM" "$CF_TOKEN"
 }
 
 # Upstream's status always exited 0, and scripts written for it read the

@@ -50,9 +50,10 @@ HA_MON_INTERVAL=10s
 HA_CHECK_LEVEL=0
 HA_CRASH_ORDER=Optional
 HA_NFS_BLOCK=yes
-HA_NFS_UNBLOCK=yes
+HA_NFS_UNBLOCK=auto
+HA_NLM=auto
 HA_COROSYNC_TOKEN=1500'
-tap_plan 43
+tap_plan 44
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"
 [[ $rc == 0 && $out == "$expect" ]] || { diag "rc=$rc"; diag "$out"; diag_file "$T/err"; }
@@ -68,7 +69,7 @@ out=$("$GHA" check-config "$C" 2>"$T/err") || true
 [[ $out == *'HA_VOL_MNT=/run/gluster/shared_storage'* && $out == *'HA_STATE_DIR=/var/lib/nfs'* &&
     $out == *'HA_FENCING=yes'* && $out == *'HA_VIP_AGENT=IPaddr2'* && $out == *'HA_MON_INTERVAL=20s'* &&
     $out == *'HA_CHECK_LEVEL=10'* && $out == *'HA_CRASH_ORDER=Optional'* && $out == *'HA_NFS_BLOCK=no'* &&
-    $out == *'HA_NFS_UNBLOCK=yes'* ]]
+    $out == *'HA_NFS_UNBLOCK=auto'* && $out == *'HA_NLM=auto'* ]]
 ok $? "defaults applied; CRLF line accepted"
 
 # node1 vs node10: VIP keys matched whole
@@ -285,9 +286,13 @@ bad 6 "HA_NFS_BLOCK must be yes or no" "bad HA_NFS_BLOCK" <<EOF
 $base
 HA_NFS_BLOCK=sometimes
 EOF
-bad 6 "HA_NFS_UNBLOCK must be yes or no" "bad HA_NFS_UNBLOCK" <<EOF
+bad 6 "HA_NFS_UNBLOCK must be yes, no or auto" "bad HA_NFS_UNBLOCK" <<EOF
 $base
 HA_NFS_UNBLOCK=2
+EOF
+bad 6 "HA_NLM must be yes, no or auto" "bad HA_NLM" <<EOF
+$base
+HA_NLM=maybe
 EOF
 bad 6 "HA_COROSYNC_TOKEN must be milliseconds" "HA_COROSYNC_TOKEN with a unit" <<EOF
 $base

@@ -9,7 +9,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
-tap_plan 37
+tap_plan 43
 
 fake_bin nocluster
 C=$T/conf
@@ -116,6 +116,43 @@ dry setup "$C"
     has "pcs -f CIB resource create n2-cluster_ip-1 ocf:heartbeat:IPaddr ip=10.0.0.2 cidr_netmask=32 nic=eth1 op monitor interval=15s --group n2-group"
 ok $? "HA_NFS_UNBLOCK=no: the group is handoff and the address, no portblock"
 
+# ---- NSM notification (HA_NLM) ---------------------------------------------
+smn() { grep -c '^pcs -f CIB resource create n[0-9]-smnotify ocf:heartbeat:ganesha_smnotify ip=10.77.0.10[0-9] statd_dir=/var/lib/ganesha-sandbox/nfs/statd --group n[0-9]-group$' "$T/pcs"; }
+write_conf "$C" <<EOF
+HA_NAME=nlm
+HA_CLUSTER_NODES="n1,n2,n3"
+VIP_n1="10.77.0.101"
+VIP_n2="10.77.0.102"
+VIP_n3="10.77.0.103"
+HA_STATE_DIR=/var/lib/ganesha-sandbox/nfs
+EOF
+printf 'NFS_CORE_PARAM {\n    Protocols = 3, 4;\n    Enable_NLM = true;\n}\n' >"$C/ganesha.conf"
+dry setup "$C"
+[[ $(smn) == 3 ]]
+ok $? "HA_NLM=auto, ganesha.conf with NFSv3 and NLM: smnotify last in every group"
+printf '# Enable_NLM = false;\nNFS_CORE_PARAM {\n    Enable_NLM = false; # v4 only\n}\nEXPORT { Protocols = 3; }\n' >"$C/ganesha.conf"
+dry setup "$C"
+[[ $(smn) == 0 && $(cat "$T/rc") == 0 ]]
+ok $? "HA_NLM=auto, NFS_CORE_PARAM Enable_NLM = false: no smnotify (a comment or an export's Protocols do not count)"
+printf 'NFS_CORE_PARAM {\n    Protocols = 4;\n}\n' >"$C/ganesha.conf"
+dry setup "$C"
+[[ $(smn) == 0 ]]
+ok $? "HA_NLM=auto, NFS_CORE_PARAM Protocols = 4: no smnotify"
+echo "HA_NLM=yes" >>"$C/ganesha-ha.conf"
+dry setup "$C"
+[[ $(smn) == 3 ]] && ! grep -q nfs_unblock "$T/pcs"
+ok $? "HA_NLM=yes: smnotify whatever ganesha.conf says, and no nfs_unblock (HA_NFS_UNBLOCK=auto)"
+echo "HA_NFS_UNBLOCK=yes" >>"$C/ganesha-ha.conf"
+dry setup "$C"
+[[ $(smn) == 3 && $(grep -c 'create n[0-9]-nfs_unblock' "$T/pcs") == 3 ]]
+ok $? "HA_NLM=yes with HA_NFS_UNBLOCK=yes: both"
+sed -i '/^HA_NFS_UNBLOCK=yes$/d' "$C/ganesha-ha.conf"
+rm -f "$C/ganesha.conf"
+sed -i 's/^HA_NLM=yes$/HA_NLM=no/' "$C/ganesha-ha.conf"
+dry setup "$C"
+[[ $(smn) == 0 ]]
+ok $? "HA_NLM=no: no smnotify"
+
 # ---- 4 nodes (upstream worked example) ------------------------------------
 write_conf "$C" <<EOF
 HA_NAME=four
@@ -143,6 +180,7 @@ HA_NAME=six
 HA_CLUSTER_NODES="n1,n2"
 VIP_n1=10.0.0.1
 VIP_n2=fd00:77::102
+HA_NLM=no
 EOF
 dry setup "$C"
 [[ $(cat "$T/rc") == 0 ]] &&
@@ -177,7 +215,7 @@ ok $? "HA_FENCING=yes, stonith-enabled (default) and no fencing device: refused 
 CIB_file=$T/cib.xml cibadmin -C -o resources -X '<primitive id="fence-test" class="stonith" type="fence_dummy"/>'
 cp "$T/cib.xml" "$T/cib-fenced.xml"
 CIB_file=$T/cib.xml dry setup "$C"
-[[ $(cat "$T/rc") == 0 ]] && ! grep -q 'cluster setup' "$T/pcs" && grep -q 'resource create n3-nfs_unblock' "$T/pcs"
+[[ $(cat "$T/rc") == 0 ]] && ! grep -q 'cluster setup' "$T/pcs" && grep -q 'resource create n3-cluster_ip-1' "$T/pcs"
 ok $? "running cluster with a fencing device: no cluster creation, resources built"
 [[ $(grep -c 'avoids n4$' "$T/pcs") == 3 ]]
 ok $? "member n4 is not configured: the three clones avoid it"

@@ -38,6 +38,7 @@ VIP_n2="10.77.0.102"
 VIP_n3="10.77.0.103"
 HA_FENCING=no
 HA_STATE_DIR=/var/lib/ganesha-sandbox/nfs
+HA_NLM=no
 EOF
 
 rc=0
@@ -65,7 +66,7 @@ ok $? "a ganesha-active (or ganesha-published) rule on each of the 3 groups"
 ok $? "each group runs only with nfs-mon, after its start (Optional, one way)"
 members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
 [[ $members == ' id="n2-handoff" id="n2-cluster_ip-1" id="n2-nfs_unblock" ' ]]
-ok $? "n2-group = handoff, cluster_ip-1, nfs_unblock in that order (no nfs_block by default)"
+ok $? "n2-group = handoff, cluster_ip-1, nfs_unblock in that order (HA_NLM=no; no nfs_block by default)"
 [[ $(q "string(//primitive[@id='n2-handoff']//nvpair[@name='home_node']/@value)") == n2 ]]
 ok $? "n2-handoff: home_node=n2"
 [[ $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir/ &&
