@@ -54,6 +54,8 @@ sbx_vip() { sbx vip "$1"; }
 sbx_vip_node() { sbx vip-node "$1"; }
 sbx_up_now() { [[ -r $SBX_DIR/nodes.conf ]]; }
 sbx_nnodes() { cat "$SBX_DIR/nodes.conf"; }
+# whether the running sandbox serves NFSv3 + NLM (up --nlm)
+sbx_nlm_now() { grep -q '^ *Enable_NLM = true;' "$SBX_DIR/nodes/n1/etc-ganesha/ganesha.conf" 2>/dev/null; }
 sbx_ganesha_log() { echo "$SBX_DIR/nodes/$1/log-ganesha/ganesha.log"; }
 sbx_pacemaker_log() { echo "$SBX_DIR/nodes/$1/log-pacemaker/pacemaker.log"; }
 
@@ -72,11 +74,12 @@ sbx_cannot_run() {
 
 # sbx_begin [--nodes N] [--client] [extra up args]
 sbx_begin() {
-    local want=3 client=0 why args=()
+    local want=3 client=0 nlm=0 why args=()
     while (($#)); do
         case $1 in
             --nodes) want=$2; shift ;;
             --client) client=1 ;;
+            --nlm) nlm=1; args+=("$1") ;;
             *) args+=("$1") ;;
         esac
         shift
@@ -90,6 +93,8 @@ sbx_begin() {
         if [[ $(sbx_nnodes) != "$want" ]]; then
             skip_all "reused sandbox has $(sbx_nnodes) nodes, this test needs $want"
         fi
+        if sbx_nlm_now; then ((nlm)) || skip_all "reused sandbox serves NLM (up --nlm), this test needs it off"
+        else ((nlm == 0)) || skip_all "reused sandbox does not serve NLM, this test needs up --nlm"; fi
         diag "reusing the running sandbox"
         ((client)) && { sbx client >/dev/null 2>&1 || bail "cannot add the client namespace"; }
         sbx_reset || bail "the reused sandbox did not settle"
