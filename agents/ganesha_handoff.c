@@ -297,15 +297,10 @@ static void handoff_restart_grace(struct ocf_ctx *ctx)
 static int handoff_start(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *reason = NULL;
-    int r;
+    int r = state_mark_started(key, &reason);
 
-    g_key_file_set_boolean(kf, "state", "started", TRUE);
-    r = state_write(key, kf);
     if (r < 0) {
-        reason =
-            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
         return ocf_report(r, reason);
     }
     handoff_guard(ctx, true);

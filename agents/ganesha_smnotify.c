@@ -194,15 +194,10 @@ static void smnotify_send(struct ocf_ctx *ctx)
 static int smnotify_start(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(SMNOTIFY_AGENT, ctx->instance);
-    g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *reason = NULL;
-    int r;
+    int r = state_mark_started(key, &reason);
 
-    g_key_file_set_boolean(kf, "state", "started", TRUE);
-    r = state_write(key, kf);
     if (r < 0) {
-        reason =
-            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
         return ocf_report(r, reason);
     }
     smnotify_send(ctx);

@@ -60,22 +60,33 @@ static bool nsm_is_file(int dfd, const struct dirent *de)
            S_ISREG(st.st_mode);
 }
 
+/* The directory rel under parent (AT_FDCWD: rel as is), or NULL and *err. */
+static DIR *nsm_opendir(int parent, const char *rel, int *err)
+{
+    int fd = openat(parent, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd < 0) {
+        *err = -errno;
+        return NULL;
+    }
+    d = fdopendir(fd);
+    if (d == NULL) {
+        *err = -errno;
+        close(fd);
+    }
+    return d;
+}
+
 /* Add the records of one list directory. */
 static int nsm_read_list(int parent, const char *rel, GPtrArray *names,
                          GHashTable *seen)
 {
-    int fd = openat(parent, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct dirent *de;
-    DIR *d;
     int r = 0;
+    DIR *d = nsm_opendir(parent, rel, &r);
 
-    if (fd < 0) {
-        return -errno;
-    }
-    d = fdopendir(fd);
     if (d == NULL) {
-        r = -errno;
-        close(fd);
         return r;
     }
     while ((de = readdir(d)) != NULL) {
@@ -101,34 +112,23 @@ static int nsm_read_list(int parent, const char *rel, GPtrArray *names,
 int nsm_read_monitored(const char *statd_dir, GPtrArray *names)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-    int fd, lists = 0, r;
+    int lists = 0, r = 0;
     struct dirent *de;
-    DIR *d;
+    DIR *d = nsm_opendir(AT_FDCWD, statd_dir, &r);
 
+    if (d == NULL) {
+        return r;
+    }
     for (guint i = 0; i < names->len; i++) {
         g_hash_table_add(seen, g_ptr_array_index(names, i));
     }
-    fd = open(statd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
-    }
-    r = nsm_read_list(fd, "sm", names, seen);
-    if (r == -E2BIG) {
-        close(fd);
-        return r;
-    }
-    lists += r == 0;
-    r = nsm_read_list(fd, NSM_HANDBACK_DIR, names, seen);
-    if (r == -E2BIG) {
-        close(fd);
-        return r;
-    }
-    lists += r == 0;
-    d = fdopendir(fd);
-    if (d == NULL) {
-        r = -errno;
-        close(fd);
-        return r;
+    for (int i = 0; i < 2; i++) {
+        r = nsm_read_list(dirfd(d), i ? NSM_HANDBACK_DIR : "sm", names, seen);
+        if (r == -E2BIG) {
+            closedir(d);
+            return r;
+        }
+        lists += r == 0;
     }
     /* every other node's list, linked in as <statd_dir>/<node> */
     while ((de = readdir(d)) != NULL) {
@@ -162,17 +162,14 @@ int nsm_handback(const char *statd_dir, const char *node)
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     g_autofree char *dir = NULL;
-    int fd, r, count = 0;
+    int r, count = 0;
 
     if (!nsm_name_valid(node)) {
         return -EINVAL;
     }
-    fd = open(statd_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        return -errno;
-    }
-    r = nsm_read_list(fd, "sm", names, seen);
-    close(fd);
+    dir = g_build_filename(statd_dir, "sm", NULL);
+    r = nsm_read_list(AT_FDCWD, dir, names, seen);
+    g_clear_pointer(&dir, g_free);
     if (r < 0 && r != -ENOENT) {
         return r;
     }

@@ -585,6 +585,20 @@ int state_remove(const char *key)
     return rc;
 }
 
+int state_mark_started(const char *key, char **ret_reason)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    int r;
+
+    g_key_file_set_boolean(kf, "state", "started", TRUE);
+    r = state_write(key, kf);
+    if (r < 0) {
+        *ret_reason =
+            g_strdup_printf("cannot write the state file: %s", g_strerror(-r));
+    }
+    return r;
+}
+
 gboolean state_exists(const char *key)
 {
     g_autofree char *path = NULL;

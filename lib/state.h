@@ -89,4 +89,13 @@ void state_unlock(const char *key);
 /*! \brief Whether state file \p key exists. */
 gboolean state_exists(const char *key);
 
+/*!
+ * \brief Mark a pseudo-resource started: state file \p key with
+ *        "[state] started=true" (ganesha_handoff, ganesha_smnotify: their
+ *        monitor is state_exists(), their stop state_remove()).
+ * \param[out] ret_reason  on failure, why (g_free it)
+ * \return 0 or a negative errno
+ */
+int state_mark_started(const char *key, char **ret_reason);
+
 #endif
