@@ -241,7 +241,7 @@ static void test_handback(void **state)
     assert_int_equal(names->len, 3);
     assert_true(has(names, "10.0.0.7") && has(names, "10.0.0.8") &&
                 has(names, "10.0.0.9"));
-    g_ptr_array_add(done, "10.0.0.7");
+    g_ptr_array_add(done, (gpointer) "10.0.0.7");
     nsm_handback_done(home, done);
     assert_false(g_file_test(back_a, G_FILE_TEST_EXISTS));
     g_ptr_array_set_size(names, 0);
