@@ -53,6 +53,7 @@ HA_NFS_BLOCK=yes
 HA_NFS_UNBLOCK=auto
 HA_NLM=auto
 HA_COROSYNC_TOKEN=1500'
+no_host_ganesha_conf
 tap_plan 44
 [[ $rc == 0 && $out == "$expect" ]]
 ok $? "full config with both VIP spellings, quotes, comments parses"

@@ -13,6 +13,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
+no_host_ganesha_conf
 tap_plan 27
 
 C=$T/conf

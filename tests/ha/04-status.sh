@@ -11,6 +11,7 @@ set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 for t in xmllint crm_mon crm_simulate crm_attribute crm_resource; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
+no_host_ganesha_conf
 tap_plan 18
 
 C=$T/conf

@@ -38,6 +38,7 @@
 set -uo pipefail   # no -e: a failing check must print "not ok", not end the run
 # shellcheck source=tests/ha/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
+no_host_ganesha_conf
 
 for t in xmllint crm_mon cibadmin crm_verify crm_diff pcs setsid cksum; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"

@@ -45,9 +45,10 @@ offline_cib() {   # offline_cib N
 # A scratch dir removed at exit.
 T=$(mktemp -d "${TMPDIR:-/tmp}/ha-test.XXXXXX")
 trap 'rm -rf -- "$T"' EXIT
-# ganesha's own configuration is the host's unless a test says otherwise:
-# none, so that HA_NLM=auto reads only what a test puts in HA_CONFDIR
-export GANESHA_CONF=$T/no-ganesha.conf
+# HA_NLM=auto reads HA_CONFDIR/ganesha.conf, else ganesha's own file (the
+# host's): a test of what setup builds offline calls this first, so that
+# only what it puts in HA_CONFDIR decides
+no_host_ganesha_conf() { export GANESHA_CONF=$T/no-ganesha.conf; }
 
 # A bin dir with fake pcs (records every call) placed first in PATH.
 # Also fakes crm_mon/cibadmin as "no cluster" unless told otherwise.
