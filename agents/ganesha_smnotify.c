@@ -74,13 +74,17 @@ static const struct ocf_param smnotify_params[] = {
     {
         .name = "notify_timeout",
         .type = OCF_TYPE_INTEGER,
-        .default_value = "10",
+        .default_value = "30",
         .shortdesc = "seconds to wait for the clients' answers",
         .longdesc =
             "How long start sends and resends the notifications (after 0.5 s, "
             "doubling up to 4 s) to clients that have not answered, within "
             "the start's own timeout. A client that has not answered by then "
-            "is logged by name: it could not reclaim its locks.",
+            "is logged by name: it could not reclaim its locks. After a "
+            "node crash a client may take seconds to reach the address on "
+            "its new node (in the sandbox: answers 10 s after the address "
+            "came up): keep this well inside ganesha's Grace_Period, within "
+            "which the clients must reclaim.",
         .min = 1,
         .max = 300,
     },
@@ -103,7 +107,7 @@ static int smnotify_monitor(struct ocf_ctx *ctx);
 /* clang-format off */
 static const struct ocf_action smnotify_actions[] = {
     /* name           handler          timeout interval depth */
-    {"start",         smnotify_start,   20,     0,       -1},
+    {"start",         smnotify_start,   40,     0,       -1},
     {"stop",          smnotify_stop,    20,     0,       -1},
     {"monitor",       smnotify_monitor, 20,     30,      0},
     {"validate-all",  NULL,             20,     0,       -1},
