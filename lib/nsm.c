@@ -455,8 +455,9 @@ static void nsm_gai_free(struct gaicb **gai)
     }
 }
 
-/* Start resolving the names that are not address literals. */
-static void nsm_resolve(struct nsm_peer *peers, guint n, int family)
+/* Start resolving the names that are not address literals; the hints
+ * they share (free them once no request is left with the resolver). */
+static struct addrinfo *nsm_resolve(struct nsm_peer *peers, guint n, int family)
 {
     g_autofree struct gaicb **list = g_new0(struct gaicb *, n);
     struct addrinfo *hints = g_new0(struct addrinfo, 1);
@@ -482,8 +483,7 @@ static void nsm_resolve(struct nsm_peer *peers, guint n, int family)
             }
         }
     }
-    /* hints stays allocated: requests not finished by the deadline are
-     * left to the resolver's threads, which may still read it */
+    return hints;
 }
 
 /* Names resolved since the last look move on to the portmapper. */
@@ -614,7 +614,8 @@ int nsm_notify_port(const char *src_ip, int32_t state, GPtrArray *names,
     g_autofree struct nsm_peer *peers = NULL;
     guint n = names->len, open = n;
     uint32_t xid = g_random_int();
-    bool resolving;
+    struct addrinfo *hints;
+    bool resolving, busy = false;
     int family = AF_INET, fd;
 
     memset(res, 0, sizeof(*res));
@@ -637,7 +638,7 @@ int nsm_notify_port(const char *src_ip, int32_t state, GPtrArray *names,
             p->stage = NSM_RESOLVE;
         }
     }
-    nsm_resolve(peers, n, family);
+    hints = nsm_resolve(peers, n, family);
     resolving = true;
     while (!deadline_passed(deadline)) {
         int64_t now = deadline_now(), wait_ms = deadline_left_ms(deadline);
@@ -677,10 +678,20 @@ int nsm_notify_port(const char *src_ip, int32_t state, GPtrArray *names,
     }
     close(fd);
     for (guint i = 0; i < n; i++) {
-        if (peers[i].gai != NULL && gai_cancel(peers[i].gai) == EAI_CANCELED) {
+        if (peers[i].gai != NULL &&
+            (gai_cancel(peers[i].gai) == EAI_CANCELED ||
+             gai_error(peers[i].gai) != EAI_INPROGRESS)) {
+            if (peers[i].gai->ar_result != NULL) {
+                freeaddrinfo(peers[i].gai->ar_result);
+            }
             nsm_gai_free(&peers[i].gai);
         }
-        /* a request the resolver still works on keeps its memory */
+        /* a request the resolver still works on keeps its memory, and
+         * the hints it reads */
+        busy = busy || peers[i].gai != NULL;
+    }
+    if (!busy) {
+        g_free(hints);
     }
     nsm_tally(peers, n, res);
     return 0;

@@ -346,9 +346,10 @@ static void test_notify_loopback(void **state)
     assert_int_equal(pthread_create(&t, NULL, standin_run, &s), 0);
 
     g_ptr_array_add(names, g_strdup("127.0.0.1"));
-    /* an address of the other family and a name nobody resolves: missed */
+    /* a name (/etc/hosts: no DNS in a unit test), resolved by the resolver
+     * threads, and an address of the other family: missed */
+    g_ptr_array_add(names, g_strdup("localhost"));
     g_ptr_array_add(names, g_strdup("fd00::9"));
-    g_ptr_array_add(names, g_strdup("no-such-host.invalid"));
     assert_int_equal(nsm_notify_port("127.0.0.1", 4321, names, s.port,
                                      deadline_in(3000, DEADLINE_NEVER), &res),
                      0);
@@ -356,15 +357,13 @@ static void test_notify_loopback(void **state)
     pthread_join(t, NULL);
     close(s.fd);
 
-    assert_int_equal(res.notified, 1);
-    assert_int_equal(s.notifies, 2); /* the lost one, then the resent one */
+    assert_int_equal(res.notified, 2);
+    assert_int_equal(s.notifies, 3); /* a lost one, then two answered */
     assert_string_equal(s.mon_name, "127.0.0.1");
     assert_int_equal(s.state, 4321);
-    assert_int_equal(res.unresolved, 2);
-    assert_non_null(strstr(res.missed->str, "no-such-host.invalid"));
-    assert_null(strstr(res.missed->str, "127.0.0.1"));
-    assert_int_equal(res.answered->len, 1);
-    assert_string_equal(g_ptr_array_index(res.answered, 0), "127.0.0.1");
+    assert_int_equal(res.unresolved, 1);
+    assert_string_equal(res.missed->str, "fd00::9");
+    assert_int_equal(res.answered->len, 2);
     g_string_free(res.missed, TRUE);
     g_ptr_array_unref(res.answered);
 }
