@@ -172,6 +172,7 @@ CF_FENCING=yes
 CF_NFS_BLOCK=no
 CF_NFS_UNBLOCK=auto       # HA_NFS_UNBLOCK: auto = yes, but no with NSM notification (HA_NLM)
 CF_NLM=auto               # HA_NLM: <node>-smnotify in each group (auto: ganesha.conf says)
+NLM_ON=""                 # HA_NLM resolved (yes|no) by nlm_enabled, once
 CF_VIP_AGENT=$DEFAULT_VIP_AGENT
 CF_NIC=""
 CF_MON_INTERVAL=$DEFAULT_MON_INTERVAL
@@ -823,7 +824,17 @@ build_clones() {
 # are Protocols 3, 4 and Enable_NLM true, so only a file that turns one of
 # them off in NFS_CORE_PARAM says no.
 nlm_enabled() {
-    [[ $CF_NLM == auto ]] || { [[ $CF_NLM == yes ]]; return; }
+    # auto: ganesha.conf is read once per run, not once per group member
+    if [[ -z $NLM_ON ]]; then
+        NLM_ON=$CF_NLM
+        if [[ $NLM_ON == auto ]]; then
+            if nlm_in_ganesha_conf; then NLM_ON=yes; else NLM_ON=no; fi
+        fi
+    fi
+    [[ $NLM_ON == yes ]]
+}
+
+nlm_in_ganesha_conf() {
     local f=$HA_CONFDIR/ganesha.conf core
     [[ -r $f ]] || f=$(ganesha_conf_path)
     [[ -r $f ]] || return 0

@@ -109,6 +109,25 @@ static int nsm_read_list(int parent, const char *rel, GPtrArray *names,
     return r;
 }
 
+/* Add <node>/sm and <node>/NSM_HANDBACK_DIR under dfd ("." for its own);
+ * *lists counts those read. 0, or -E2BIG. */
+static int nsm_read_node(int dfd, const char *node, GPtrArray *names,
+                         GHashTable *seen, int *lists)
+{
+    static const char *const kinds[] = {"sm", NSM_HANDBACK_DIR};
+
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        g_autofree char *rel = g_build_filename(node, kinds[i], NULL);
+        int r = nsm_read_list(dfd, rel, names, seen);
+
+        if (r == -E2BIG) {
+            return r;
+        }
+        *lists += r == 0;
+    }
+    return 0;
+}
+
 int nsm_read_monitored(const char *statd_dir, GPtrArray *names)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -122,18 +141,9 @@ int nsm_read_monitored(const char *statd_dir, GPtrArray *names)
     for (guint i = 0; i < names->len; i++) {
         g_hash_table_add(seen, g_ptr_array_index(names, i));
     }
-    for (int i = 0; i < 2; i++) {
-        r = nsm_read_list(dirfd(d), i ? NSM_HANDBACK_DIR : "sm", names, seen);
-        if (r == -E2BIG) {
-            closedir(d);
-            return r;
-        }
-        lists += r == 0;
-    }
+    r = nsm_read_node(dirfd(d), ".", names, seen, &lists);
     /* every other node's list, linked in as <statd_dir>/<node> */
-    while ((de = readdir(d)) != NULL) {
-        g_autofree char *rel = NULL;
-
+    while (r == 0 && (de = readdir(d)) != NULL) {
         if (!nsm_name_valid(de->d_name) || strcmp(de->d_name, "sm") == 0 ||
             strcmp(de->d_name, "sm.bak") == 0 ||
             strcmp(de->d_name, NSM_HANDBACK_DIR) == 0 ||
@@ -141,20 +151,10 @@ int nsm_read_monitored(const char *statd_dir, GPtrArray *names)
              de->d_type != DT_UNKNOWN)) {
             continue;
         }
-        for (int i = 0; i < 2; i++) {
-            g_free(rel);
-            rel =
-                g_build_filename(de->d_name, i ? NSM_HANDBACK_DIR : "sm", NULL);
-            r = nsm_read_list(dirfd(d), rel, names, seen);
-            if (r == -E2BIG) {
-                closedir(d);
-                return r;
-            }
-            lists += r == 0;
-        }
+        r = nsm_read_node(dirfd(d), de->d_name, names, seen, &lists);
     }
     closedir(d);
-    return lists;
+    return r < 0 ? r : lists;
 }
 
 int nsm_handback(const char *statd_dir, const char *node)
@@ -447,9 +447,13 @@ static void nsm_enter(struct nsm_peer *p, enum nsm_stage stage)
     p->interval_ms = NSM_RETRY_FIRST_MS;
 }
 
+/* A request done with (finished or cancelled), its answer and its name. */
 static void nsm_gai_free(struct gaicb **gai)
 {
     if (*gai != NULL) {
+        if ((*gai)->ar_result != NULL) {
+            freeaddrinfo((*gai)->ar_result);
+        }
         g_free((char *)(*gai)->ar_name);
         g_clear_pointer(gai, g_free);
     }
@@ -512,9 +516,6 @@ static bool nsm_resolved(struct nsm_peer *peers, guint n, uint16_t pmap_port)
             nsm_enter(p, NSM_PORT);
         } else {
             p->stage = NSM_FAILED;
-        }
-        if (p->gai->ar_result != NULL) {
-            freeaddrinfo(p->gai->ar_result);
         }
         nsm_gai_free(&p->gai);
     }
@@ -681,9 +682,6 @@ int nsm_notify_port(const char *src_ip, int32_t state, GPtrArray *names,
         if (peers[i].gai != NULL &&
             (gai_cancel(peers[i].gai) == EAI_CANCELED ||
              gai_error(peers[i].gai) != EAI_INPROGRESS)) {
-            if (peers[i].gai->ar_result != NULL) {
-                freeaddrinfo(peers[i].gai->ar_result);
-            }
             nsm_gai_free(&peers[i].gai);
         }
         /* a request the resolver still works on keeps its memory, and
