@@ -8,7 +8,8 @@
 #
 # Usage: tests/pkg/install.sh install DEB [--build-dir DIR]
 #        tests/pkg/install.sh purge-check
-#   install      apt-get install ./DEB; with --build-dir, first "make
+#   install      apt-get install ./DEB, after purging a ganesha-ocf left
+#                installed by an earlier run; with --build-dir, first "make
 #                uninstall" there: what an earlier make install put in the
 #                package's paths would be overwritten by dpkg unowned, and
 #                come back when the package's diversions are removed
@@ -25,7 +26,7 @@ PKG=ganesha-ocf
 # installed) and of the logs
 STATE=${GOCF_PKG_STATE:-/var/tmp/ganesha-ocf-pkg-test}
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 
 [[ $(id -u) -eq 0 ]] || skip_all "needs root (apt-get, dpkg)"
 for p in apt-get dpkg dpkg-query dpkg-divert; do
@@ -54,6 +55,19 @@ cmd_install() {
     [[ -f $deb ]] || bail "the package $deb exists"
     deb=$(cd "$(dirname "$deb")" && pwd)/${deb##*/}
 
+    # A ganesha-ocf left installed (a run cut short before its purge-check,
+    # on this machine or the image it was made from) is purged first: make
+    # uninstall would delete the files it owns, and apt-get, finding that
+    # version installed already, would not put them back.
+    local old
+    old=$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$PKG" 2>/dev/null)
+    if [[ -n $old && $old != "un "* ]]; then
+        if "${apt_env[@]}" apt-get purge -y "$PKG" >"$STATE.purge-old.log" 2>&1; then
+            ok "the $PKG left installed (status '${old:0:3}', version ${old:3}) purged first"
+        else
+            bail "purge the $PKG left installed (${old:3})" "$(tail -n 20 "$STATE.purge-old.log")"
+        fi
+    fi
     if [[ -n $build_dir ]]; then
         if make -C "$build_dir" uninstall >"$STATE.uninstall.log" 2>&1; then
             ok "make uninstall in $build_dir"
