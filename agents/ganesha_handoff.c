@@ -25,12 +25,16 @@
 #include "recovery.h"
 #include "state.h"
 #include "synguard.h"
+#include "tickle.h"
 
 #define HANDOFF_AGENT "ganesha_handoff"
 #define HANDOFF_VERSION "1.0.0"
 
 /* Longest wait for the home ganesha's answer to the grace call on start. */
 #define HANDOFF_GRACE_WAIT_MS 5000
+
+/* How long the tickle process waits for the address after the start. */
+#define HANDOFF_TICKLE_WAIT_MS 60000
 
 /* The record directories of ganesha's fs backend, current and previous. */
 static const char *const handoff_dirs[] = {"v4recov", "v4old", NULL};
@@ -46,6 +50,11 @@ static int check_ip(const char *value, char **ret_reason)
         return -EINVAL;
     }
     return 0;
+}
+
+static int check_tickle_dir(const char *value, char **ret_reason)
+{
+    return value[0] == '\0' ? 0 : params_check_path(value, ret_reason);
 }
 
 static int check_node_name(const char *value, char **ret_reason)
@@ -158,10 +167,29 @@ static const struct ocf_param handoff_params[] = {
         .check = params_check_path,
     },
     {
+        .name = "tickle_dir",
+        .type = OCF_TYPE_STRING,
+        .shortdesc = "shared directory of the address's connection record",
+        .longdesc =
+            "With ip set: a directory every node reads and writes (on the "
+            "shared storage). Monitor on the node that holds ip records its "
+            "established NFS connections (<tickle_dir>/<ip>" TICKLE_SUFFIX
+            ", rewritten only when they changed, by a child bounded to a "
+            "quarter of the monitor's time); start leaves behind a process "
+            "that waits up to 60 s for ip to come up here, then sends each "
+            "recorded client a tickle ACK (a bare ACK from ip:nfs_port, "
+            "six times in 4 s) and exits. A client whose node crashed "
+            "answers it, this node has no such connection and resets it, "
+            "and the client connects again at once instead of at its next "
+            "TCP retransmission. Connections younger than the last monitor "
+            "are not recorded. Empty: no record, no tickle.",
+        .check = check_tickle_dir,
+    },
+    {
         .name = "nfs_port",
         .type = OCF_TYPE_INTEGER,
         .default_value = "2049",
-        .shortdesc = "the NFS port the SYN guard covers",
+        .shortdesc = "the NFS port of the SYN guard and the tickles",
         .longdesc = "TCP port of ganesha's NFS service on ip.",
         .min = 1,
         .max = 65535,
@@ -294,6 +322,78 @@ static void handoff_restart_grace(struct ocf_ctx *ctx)
     log_notice("grace restarted for the clients of %s's address", node);
 }
 
+/* The record's directory, or NULL when there is no record to keep. */
+static const char *handoff_tickle_dir(struct ocf_ctx *ctx)
+{
+    const char *ip = ocf_param(ctx, "ip");
+    const char *dir = ocf_param(ctx, "tickle_dir");
+
+    if (ip == NULL || ip[0] == '\0' || dir == NULL || dir[0] == '\0') {
+        return NULL;
+    }
+    return dir;
+}
+
+/*
+ * Start: the process that tickles the recorded clients once the address is
+ * here. Best effort: without it a client only reconnects at its next TCP
+ * retransmission.
+ */
+static void handoff_tickle(struct ocf_ctx *ctx)
+{
+    const char *dir = handoff_tickle_dir(ctx);
+    const char *ip = ocf_param(ctx, "ip");
+    int r;
+
+    if (dir == NULL) {
+        return;
+    }
+    r = tickle_spawn(dir, ip, (int)ocf_param_int(ctx, "nfs_port"),
+                     HANDOFF_TICKLE_WAIT_MS, HANDOFF_AGENT, ctx->instance);
+    if (r < 0) {
+        log_warn("no tickle ACKs for the clients of %s: %s; ignoring (they "
+                 "reconnect at their next TCP retransmission)",
+                 ip, g_strerror(-r));
+    }
+}
+
+/*
+ * Monitor on the address's holder: its connections, for the node that takes
+ * the address over. Never the monitor's result: a slow or missing shared
+ * directory is logged.
+ */
+static void handoff_record(struct ocf_ctx *ctx)
+{
+    const char *dir = handoff_tickle_dir(ctx);
+    const char *ip = ocf_param(ctx, "ip");
+    g_autofree char *key = NULL;
+    g_autofree char *lock = NULL;
+    bool written = false;
+    int r;
+
+    if (dir == NULL || !tickle_address_here(ip)) {
+        return;
+    }
+    key = state_key_for(HANDOFF_AGENT "-tickle", ctx->instance);
+    lock = g_strdup_printf("%s/.%s.lock", state_dir(), key);
+    r = tickle_record_within(
+        dir, ip, (int)ocf_param_int(ctx, "nfs_port"), lock,
+        deadline_in(deadline_left_ms(ctx->deadline) / 4, ctx->deadline),
+        &written);
+    if (r >= 0) {
+        if (written) {
+            log_debug("recorded %d connection(s) of %s in %s", r, ip, dir);
+        }
+    } else if (r == -ENOENT) {
+        log_debug("no directory %s: the connections of %s not recorded", dir,
+                  ip);
+    } else {
+        log_warn("the connections of %s not recorded in %s: %s; ignoring "
+                 "(after a crash here, their clients reconnect later)",
+                 ip, dir, g_strerror(-r));
+    }
+}
+
 static int handoff_start(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
@@ -305,6 +405,7 @@ static int handoff_start(struct ocf_ctx *ctx)
     }
     handoff_guard(ctx, true);
     handoff_restart_grace(ctx);
+    handoff_tickle(ctx);
     return OCF_SUCCESS;
 }
 
@@ -312,7 +413,11 @@ static int handoff_monitor(struct ocf_ctx *ctx)
 {
     g_autofree char *key = state_key_for(HANDOFF_AGENT, ctx->instance);
 
-    return state_exists(key) ? OCF_SUCCESS : OCF_NOT_RUNNING;
+    if (!state_exists(key)) {
+        return OCF_NOT_RUNNING;
+    }
+    handoff_record(ctx);
+    return OCF_SUCCESS;
 }
 
 /* The owners recorded for node, and those of the local node's own records. */
