@@ -76,7 +76,11 @@
 #  * <node>-handoff (first in each group) gets ip=<VIP>: its SYN guard drops,
 #    rather than refuses, a new NFS connection to the address that no socket
 #    would take (ganesha died), so that the client retries after 1 s instead
-#    of 3 s (README, "The SYN guard").
+#    of 3 s (README, "The SYN guard"), and tickle_dir: its monitor records
+#    the address's NFS connections on the shared storage, and its start on
+#    the node taking the address over sends those clients tickle ACKs once
+#    the address is up, so that they reconnect at once after a crash
+#    (README, "Tickle ACKs").
 #  * nfs-mon monitors every 20s (upstream: 10s): its resident watcher
 #    detects (ganesha_mon watcher=true); the monitor checks the watcher.
 #    HA_MON_INTERVAL.
@@ -878,10 +882,15 @@ build_group() {
     # refused, while the group is on a node: README, "The SYN guard")
     # nlm=true: its stop on a survivor also releases the NLM locks taken
     # through the address, which the clients then reclaim at home
+    # tickle_dir: its monitor records the address's NFS connections there
+    # (<ip>.conn, beside portblock's own files), and its start on the node
+    # taking the address over tickles them once the address is up, so that
+    # a crashed node's clients reconnect at once (README, "Tickle ACKs")
     local nlm=()
     nlm_enabled && nlm=(nlm=true "statd_dir=$CF_STATE_DIR/statd")
     pcsf resource create "$s-handoff" ocf:heartbeat:ganesha_handoff \
         "home_node=$s" "recovery_root=$CF_STATE_DIR/ganesha" "ip=$v" "${nlm[@]}" \
+        "tickle_dir=$CF_VOL_MNT/nfs-ganesha/tickle_dir" \
         --group "$s-group" "${handoff_force[@]}"
     # upstream's nfs_block only with HA_NFS_BLOCK=yes (README: it drops NFS
     # to an address whose ganesha already serves, and costs two serial

@@ -14,7 +14,7 @@ for t in xmllint crm_mon cibadmin crm_verify crm_diff crm_simulate pcs; do
     command -v "$t" >/dev/null 2>&1 || tap_skip_all "$t missing"
 done
 no_host_ganesha_conf
-tap_plan 27
+tap_plan 28
 
 C=$T/conf
 CIB=$T/cib.xml
@@ -70,6 +70,8 @@ members=$(q "//group[@id='n2-group']/primitive/@id" | tr -s ' \n' ' ')
 ok $? "n2-group = handoff, cluster_ip-1, nfs_unblock in that order (HA_NLM=no; no nfs_block by default)"
 [[ $(q "string(//primitive[@id='n2-handoff']//nvpair[@name='home_node']/@value)") == n2 ]]
 ok $? "n2-handoff: home_node=n2"
+[[ $(q "string(//primitive[@id='n2-handoff']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir ]]
+ok $? "n2-handoff: tickle_dir on the shared storage (its connection record, for the tickle ACKs)"
 [[ $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='tickle_dir']/@value)") == /run/gluster/shared_storage/nfs-ganesha/tickle_dir/ &&
     $(q "string(//primitive[@id='n2-nfs_unblock']//nvpair[@name='reset_local_on_unblock_stop']/@value)") == true &&
     $(q "count(//primitive[@id='n2-nfs_unblock']/operations/op[@timeout='60s'])") == 3 ]]

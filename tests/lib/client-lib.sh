@@ -61,6 +61,19 @@ cl_cleanup() {
     done
 }
 
+# cl_tickles VIP NODE...: how many times the nodes' handoff sent tickle ACKs
+# for VIP (their Pacemaker logs)
+cl_tickles() {
+    local vip=$1 n c=0
+    shift
+    for n in "$@"; do
+        c=$((c + $(awk -v v="for $vip," 'index($0, "tickle: sent") && index($0, v) { c++ } END { print c + 0 }' \
+            "$(sbx_pacemaker_log "$n")" 2>/dev/null || echo 0)))
+    done
+    echo "$c"
+}
+cl_tickles_above() { (($(cl_tickles "${@:2}") > $1)); }
+
 client_failover_check() {
     local kind=$1 vers=$2 victim=${3:-n2} back=${4:-} nodes others=() b_node c_node n t_back=0
     local file=/mnt/nfs/lock-$kind-${vers/./}.dat t_fail t_last t_first t_end
@@ -91,6 +104,17 @@ client_failover_check() {
     cl exec c3 -b "$CL_PROBE" opener /mnt/nfs/c-opens "$(cl_log c3 opener)" 200
     wait_until 10 "B tried the lock" grep -q . "$(cl_log c2 locker)"
     sleep 1
+    local tickles0=0
+    if [[ $kind == crash ]]; then
+        # A crashed node's clients are tickled from the record its handoff
+        # monitor keeps (every 30 s): a mount that old, as most are
+        local a_ip rec
+        a_ip=$(cl list | awk '$1 == "c1" { print $2 }')
+        rec=$SBX_DIR/shared/nfs-ganesha/tickle_dir/$(sbx_vip "$victim").conn
+        wait_until 45 "$victim recorded A's connection" grep -q "^$a_ip " "$rec"
+        ok $? "$victim's handoff monitor recorded client A's connection ($a_ip in ${rec##*/})"
+        tickles0=$(cl_tickles "$(sbx_vip "$victim")" "${others[@]}")
+    fi
 
     : >"$SBX_TL"
     tl_start || fail "timeline recorder started"
@@ -106,6 +130,10 @@ client_failover_check() {
     ok $? "VIP of $victim moved to $(sbx_vip_node "$victim")"
     wait_until 120 "A writes again" cl_acks_after "$((t_fail + 100))" 5
     ok $? "client A's writes resumed on the survivor through the same mount"
+    if [[ $kind == crash ]]; then
+        wait_until 15 "tickle ACKs sent" cl_tickles_above "$tickles0" "$(sbx_vip "$victim")" "${others[@]}"
+        ok $? "the survivor taking $victim's VIP sent tickle ACKs to the recorded connections"
+    fi
     # A still holds the lock: B (through another server) cannot take it now
     cl exec c2 -t 60 "$CL_PROBE" holds "$file"
     rc=$?
