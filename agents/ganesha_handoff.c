@@ -387,6 +387,10 @@ static void handoff_record(struct ocf_ctx *ctx)
     } else if (r == -ENOENT) {
         log_debug("no directory %s: the connections of %s not recorded", dir,
                   ip);
+    } else if (r == -ETIMEDOUT || r == -EBUSY) {
+        log_warn("the connections of %s not recorded: %s does not answer%s "
+                 "(a hung shared storage?); ignoring",
+                 ip, dir, r == -EBUSY ? " since an earlier monitor" : "");
     } else {
         log_warn("the connections of %s not recorded in %s: %s; ignoring "
                  "(after a crash here, their clients reconnect later)",
