@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -334,6 +335,16 @@ static const char *handoff_tickle_dir(struct ocf_ctx *ctx)
     return dir;
 }
 
+/* The local files of the record: what this node recorded last ("conn"),
+ * and the lock of the child writing it ("lock"). */
+static char *handoff_tickle_file(struct ocf_ctx *ctx, const char *what)
+{
+    g_autofree char *key =
+        state_key_for(HANDOFF_AGENT "-tickle", ctx->instance);
+
+    return g_strdup_printf("%s/.%s.%s", state_dir(), key, what);
+}
+
 /*
  * Start: the process that tickles the recorded clients once the address is
  * here. Best effort: without it a client only reconnects at its next TCP
@@ -343,11 +354,16 @@ static void handoff_tickle(struct ocf_ctx *ctx)
 {
     const char *dir = handoff_tickle_dir(ctx);
     const char *ip = ocf_param(ctx, "ip");
+    g_autofree char *cache = NULL;
     int r;
 
     if (dir == NULL) {
         return;
     }
+    /* whoever held the address since has written the record: the first
+     * monitor here writes it again, changed or not */
+    cache = handoff_tickle_file(ctx, "conn");
+    (void)unlink(cache);
     r = tickle_spawn(dir, ip, (int)ocf_param_int(ctx, "nfs_port"),
                      HANDOFF_TICKLE_WAIT_MS, HANDOFF_AGENT, ctx->instance);
     if (r < 0) {
@@ -366,18 +382,16 @@ static void handoff_record(struct ocf_ctx *ctx)
 {
     const char *dir = handoff_tickle_dir(ctx);
     const char *ip = ocf_param(ctx, "ip");
-    g_autofree char *key = NULL;
-    g_autofree char *lock = NULL;
+    g_autofree char *cache = handoff_tickle_file(ctx, "conn");
+    g_autofree char *lock = handoff_tickle_file(ctx, "lock");
     bool written = false;
     int r;
 
     if (dir == NULL || !tickle_address_here(ip)) {
         return;
     }
-    key = state_key_for(HANDOFF_AGENT "-tickle", ctx->instance);
-    lock = g_strdup_printf("%s/.%s.lock", state_dir(), key);
     r = tickle_record_within(
-        dir, ip, (int)ocf_param_int(ctx, "nfs_port"), lock,
+        dir, ip, (int)ocf_param_int(ctx, "nfs_port"), cache, lock,
         deadline_in(deadline_left_ms(ctx->deadline) / 4, ctx->deadline),
         &written);
     if (r >= 0) {

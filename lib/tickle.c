@@ -266,62 +266,105 @@ static char *record_path(const char *dir, const char *ip)
     return g_build_filename(dir, name, NULL);
 }
 
-int tickle_record(const char *dir, const char *ip, int port, bool *ret_written)
+/* write text as ip's record in dir, unless it holds that already: 1 if
+ * written, 0 if not, or a negative errno */
+static int write_record(const char *dir, const char *ip, const char *text)
 {
-    g_autoptr(GArray) conns =
-        g_array_new(FALSE, TRUE, sizeof(struct tickle_conn));
-    g_autofree char *path = NULL;
-    g_autofree char *text = NULL;
+    g_autofree char *path = record_path(dir, ip);
     g_autofree char *old = NULL;
     g_autoptr(GError) err = NULL;
-    uint8_t addr[16];
-    bool ipv6 = false;
-    int n;
 
-    if (ret_written != NULL) {
-        *ret_written = false;
-    }
-    if (dir == NULL || dir[0] == '\0' || !parse_ip(ip, &ipv6, addr)) {
-        return -EINVAL;
-    }
     if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
         return -ENOENT;
     }
-    n = tickle_list(ip, port, conns);
-    if (n < 0) {
-        return n;
-    }
-    path = record_path(dir, ip);
-    text = tickle_format(conns, ipv6);
     if (g_file_get_contents(path, &old, NULL, NULL) && strcmp(old, text) == 0) {
-        return n;
+        return 0;
     }
     if (!g_file_set_contents_full(path, text, -1,
                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, &err)) {
         log_debug("tickle: cannot write %s: %s", path, err->message);
         return -EIO;
     }
+    return 1;
+}
+
+/* the record's text for ip:port now; the number of connections, or a
+ * negative errno */
+static int record_text(const char *ip, int port, char **ret_text)
+{
+    g_autoptr(GArray) conns =
+        g_array_new(FALSE, TRUE, sizeof(struct tickle_conn));
+    uint8_t addr[16];
+    bool ipv6 = false;
+    int n;
+
+    if (!parse_ip(ip, &ipv6, addr)) {
+        return -EINVAL;
+    }
+    n = tickle_list(ip, port, conns);
+    if (n >= 0) {
+        *ret_text = tickle_format(conns, ipv6);
+    }
+    return n;
+}
+
+int tickle_record(const char *dir, const char *ip, int port, bool *ret_written)
+{
+    g_autofree char *text = NULL;
+    int n;
+    int r;
+
     if (ret_written != NULL) {
-        *ret_written = true;
+        *ret_written = false;
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        return -EINVAL;
+    }
+    n = record_text(ip, port, &text);
+    if (n < 0) {
+        return n;
+    }
+    r = write_record(dir, ip, text);
+    if (r < 0) {
+        return r;
+    }
+    if (ret_written != NULL) {
+        *ret_written = r > 0;
     }
     return n;
 }
 
 int tickle_record_within(const char *dir, const char *ip, int port,
-                         const char *lock, int64_t deadline, bool *ret_written)
+                         const char *cache, const char *lock, int64_t deadline,
+                         bool *ret_written)
 {
     struct {
-        int n;
-        int written;
-    } res = {-EIO, 0};
+        int r;
+    } res = {-EIO};
     struct pollfd p = {.events = POLLIN};
+    g_autofree char *text = NULL;
+    g_autofree char *cached = NULL;
     int pipefd[2];
     int lfd;
+    int n;
     int r;
     pid_t pid;
 
     if (ret_written != NULL) {
         *ret_written = false;
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        return -EINVAL;
+    }
+    n = record_text(ip, port, &text);
+    if (n < 0) {
+        return n;
+    }
+    /* what this node wrote last, in a local file: an unchanged set costs
+     * no child and no access to the shared storage */
+    if (g_file_get_contents(cache, &cached, NULL, NULL) &&
+        strcmp(cached, text) == 0) {
+        return n;
     }
     lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lfd < 0) {
@@ -347,12 +390,9 @@ int tickle_record_within(const char *dir, const char *ip, int port,
         return r;
     }
     if (pid == 0) {
-        bool written = false;
-
         /* holds the lock (its copy of lfd) until it is done */
         close(pipefd[0]);
-        res.n = tickle_record(dir, ip, port, &written);
-        res.written = written;
+        res.r = write_record(dir, ip, text);
         (void)!write(pipefd[1], &res, sizeof(res));
         _exit(0);
     }
@@ -364,10 +404,7 @@ int tickle_record_within(const char *dir, const char *ip, int port,
     } while ((r < 0 && errno == EINTR) ||
              (r == 0 && !deadline_passed(deadline)));
     if (r > 0 && read(pipefd[0], &res, sizeof(res)) == (ssize_t)sizeof(res)) {
-        r = res.n;
-        if (ret_written != NULL) {
-            *ret_written = res.written != 0;
-        }
+        r = res.r;
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
     } else if (r == 0) {
@@ -378,7 +415,16 @@ int tickle_record_within(const char *dir, const char *ip, int port,
         (void)waitpid(pid, NULL, WNOHANG);
     }
     close(pipefd[0]);
-    return r;
+    if (r < 0) {
+        return r;
+    }
+    if (!g_file_set_contents(cache, text, -1, NULL)) {
+        (void)unlink(cache); /* the next monitor writes again */
+    }
+    if (ret_written != NULL) {
+        *ret_written = r > 0;
+    }
+    return n;
 }
 
 /* the ones' complement sum of len bytes, folded later */

@@ -70,15 +70,19 @@ int tickle_parse(const char *text, bool ipv6, GArray *out);
 int tickle_record(const char *dir, const char *ip, int port, bool *ret_written);
 
 /*!
- * \brief tickle_record() in a child, waited for until \p deadline: a hung
- *        shared storage holds up the child, not the caller (a monitor).
- *        The child holds an flock on \p lock (a local file) until it is
- *        done; while it does, a new call records nothing.
+ * \brief tickle_record() for a monitor: the connections are listed here;
+ *        when they differ from \p cache (a local file: what this node
+ *        recorded last) the record is written by a child, waited for until
+ *        \p deadline, so that a hung shared storage holds up the child, not
+ *        the caller. The child holds an flock on \p lock (a local file)
+ *        until it is done; while it does, a new call records nothing. An
+ *        unchanged set costs no child and no access to \p dir.
  * \return as tickle_record(), or -ETIMEDOUT (the child is still at it and
  *         finishes on its own), -EBUSY (an earlier one still is)
  */
 int tickle_record_within(const char *dir, const char *ip, int port,
-                         const char *lock, int64_t deadline, bool *ret_written);
+                         const char *cache, const char *lock, int64_t deadline,
+                         bool *ret_written);
 
 /*!
  * \brief Build the tickle ACK from \p ip:\p port to \p conn into \p buf

@@ -276,8 +276,10 @@ static void test_record_within(void **state)
 {
     g_autofree char *dir = g_dir_make_tmp("test_tickle.XXXXXX", NULL);
     g_autofree char *lock = g_build_filename(dir, "lock", NULL);
+    g_autofree char *cache = g_build_filename(dir, "cache", NULL);
     g_autofree char *path =
         g_build_filename(dir, "127.0.0.1" TICKLE_SUFFIX, NULL);
+    g_autofree char *text = NULL;
     int port;
     int lfd = listener(AF_INET, "127.0.0.1", &port);
     int cfd;
@@ -291,32 +293,51 @@ static void test_record_within(void **state)
     (void)connect_local(port, &cfd);
     afd = accept(lfd, NULL, NULL);
     assert_true(afd >= 0);
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, lock,
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
                                           deadline_in(5000, DEADLINE_NEVER),
                                           &written),
                      1);
     assert_true(written);
-    /* an earlier one still at it (its lock held): nothing done */
+    /* the local copy of what was written */
+    assert_true(g_file_get_contents(cache, &text, NULL, NULL));
+    assert_non_null(strstr(text, "127.0.0.1 "));
+    /* unchanged: neither the lock nor the directory is touched, so a held
+     * lock does not matter */
     hold = open(lock, O_RDWR);
     assert_true(hold >= 0);
     assert_int_equal(flock(hold, LOCK_EX | LOCK_NB), 0);
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, lock,
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
+                                          deadline_in(5000, DEADLINE_NEVER),
+                                          &written),
+                     1);
+    assert_false(written);
+    /* changed (no local copy) while an earlier one is still at it (its
+     * lock held): nothing done */
+    assert_int_equal(g_unlink(cache), 0);
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
                                           deadline_in(5000, DEADLINE_NEVER),
                                           NULL),
                      -EBUSY);
     close(hold);
+    /* a shared record holding the same: not written again */
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
+                                          deadline_in(5000, DEADLINE_NEVER),
+                                          &written),
+                     1);
+    assert_false(written);
     /* a record that blocks its reader (a FIFO, as a hung storage would):
      * the caller goes on at the deadline */
+    assert_int_equal(g_unlink(cache), 0);
     assert_int_equal(g_unlink(path), 0);
     assert_int_equal(mkfifo(path, 0600), 0);
     t0 = deadline_now();
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, lock,
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
                                           deadline_in(300, DEADLINE_NEVER),
                                           NULL),
                      -ETIMEDOUT);
     assert_true(deadline_now() - t0 < 3000 * 1000);
     /* the child still holds the lock until its read ends */
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, lock,
+    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
                                           deadline_in(300, DEADLINE_NEVER),
                                           NULL),
                      -EBUSY);
@@ -324,7 +345,7 @@ static void test_record_within(void **state)
     assert_true(w >= 0);
     close(w);
     for (int i = 0; i < 100; i++) {
-        if (tickle_record_within(dir, "127.0.0.1", port, lock,
+        if (tickle_record_within(dir, "127.0.0.1", port, cache, lock,
                                  deadline_in(2000, DEADLINE_NEVER),
                                  NULL) != -EBUSY) {
             break;
@@ -336,6 +357,7 @@ static void test_record_within(void **state)
     close(lfd);
     (void)g_unlink(path);
     (void)g_unlink(lock);
+    (void)g_unlink(cache);
     assert_int_equal(g_rmdir(dir), 0);
 }
 
