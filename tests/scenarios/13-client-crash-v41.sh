@@ -3,7 +3,9 @@
 # lock on a file and writes through n2's VIP when the whole node crashes on n2. The
 # client keeps its lock (reclaimed on the survivor that took the VIP),
 # loses no acknowledged record, sees no I/O error; another client never gets
-# the lock. Prints the client's I/O pause. TAP; brings its own sandbox up
+# the lock. Before the crash n2's handoff monitor has recorded the client's
+# connection; after it the survivor sends it tickle ACKs. Prints the
+# client's I/O pause. TAP; brings its own sandbox up
 # and down (GOCF_SANDBOX_REUSE=1 to use a running one).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/sandbox-lib.sh

@@ -4,7 +4,8 @@
 # then fenced). The client keeps its
 # lock (reclaimed on the survivor that took the VIP), loses no acknowledged
 # record, sees no I/O error; another client never gets the lock once every
-# survivor is in grace. Prints the client's I/O pause. TAP; brings its own
+# survivor is in grace; the survivor tickles the recorded connection.
+# Prints the client's I/O pause. TAP; brings its own
 # sandbox up and down (GOCF_SANDBOX_REUSE=1 to use a running one).
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/sandbox-lib.sh
