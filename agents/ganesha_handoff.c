@@ -183,8 +183,10 @@ static const struct ocf_param handoff_params[] = {
             "answers it, this node has no such connection and resets it, "
             "and the client connects again at once instead of at its next "
             "TCP retransmission. Connections younger than the last monitor "
-            "are not recorded. Empty: no record, no tickle.",
+            "are not recorded. Empty: no record, no tickle. Reloadable: a "
+            "change runs reload-agent, and the group is not restarted.",
         .check = check_tickle_dir,
+        .reloadable = true,
     },
     {
         .name = "nfs_port",
@@ -201,6 +203,7 @@ static const struct ocf_param handoff_params[] = {
 static int handoff_start(struct ocf_ctx *ctx);
 static int handoff_stop(struct ocf_ctx *ctx);
 static int handoff_monitor(struct ocf_ctx *ctx);
+static int handoff_reload(struct ocf_ctx *ctx);
 
 /* clang-format off */
 static const struct ocf_action handoff_actions[] = {
@@ -208,6 +211,7 @@ static const struct ocf_action handoff_actions[] = {
     {"start",         handoff_start,   20,     0,       -1},
     {"stop",          handoff_stop,    20,     0,       -1},
     {"monitor",       handoff_monitor, 20,     30,      0},
+    {"reload-agent",  handoff_reload,  20,     0,       -1},
     {"validate-all",  NULL,            20,     0,       -1},
     {"meta-data",     NULL,            20,     0,       -1},
     {.name = NULL},
@@ -435,6 +439,21 @@ static int handoff_monitor(struct ocf_ctx *ctx)
         return OCF_NOT_RUNNING;
     }
     handoff_record(ctx);
+    return OCF_SUCCESS;
+}
+
+/*
+ * tickle_dir changed: the next monitor writes the record there, changed or
+ * not (the local copy of the last one is forgotten); the next start reads
+ * it from there.
+ */
+static int handoff_reload(struct ocf_ctx *ctx)
+{
+    g_autofree char *cache = handoff_tickle_file(ctx, "conn");
+    const char *dir = ocf_param(ctx, "tickle_dir");
+
+    (void)unlink(cache);
+    log_notice("reloaded: tickle_dir=%s", dir != NULL ? dir : "");
     return OCF_SUCCESS;
 }
 

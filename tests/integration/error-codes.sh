@@ -178,7 +178,9 @@ expect_rc0 "... and the next monitor runs with the new values"
 mon stop
 grace reload-agent OCF_RESKEY_CRM_meta_on_node=node1 OCF_RESKEY_grace_ack=other-ack
 expect_rc0 "grace reload-agent returns 0"
-for a in ganesha_mon ganesha_grace; do
+run_agent ganesha_handoff reload-agent OCF_RESKEY_home_node=node1 OCF_RESKEY_tickle_dir=/nonexistent
+expect_rc0 "handoff reload-agent returns 0"
+for a in ganesha_mon ganesha_grace ganesha_handoff; do
     run_agent "$a" meta-data
     if grep -q '<action name="reload-agent"' <<<"$out" &&
         grep -q 'reloadable="1"' <<<"$out"; then

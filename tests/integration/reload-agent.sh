@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # reload-agent.sh: on the one-node cluster with a private ganesha, changing
 # a reloadable parameter (crm_resource --set-parameter) of nfs-mon or
-# nfs-grace makes Pacemaker run reload-agent, not stop and start: no release
+# nfs-grace (and ganesha_handoff's tickle_dir) makes Pacemaker run
+# reload-agent, not stop and start: no release
 # (grace-active and ganesha-active never go), same ganesha, and the new
 # value takes effect. A non-reloadable one (an attribute name) restarts.
 #
@@ -127,6 +128,13 @@ else
 fi
 wait_for 30 "... the new name is published" attr_is gocf-other-active 1
 wait_for 10 "... and the old one was released by the stop" attr_is ganesha-active absent
+# ganesha_handoff's tickle_dir (an existing cluster takes it this way, not
+# restarting its VIP groups)
+pcs_in resource create hand ocf:heartbeat:ganesha_handoff home_node="$node" \
+    restart_grace=false syn_guard=false op monitor interval=5s
+wait_for 30 "a ganesha_handoff resource starts" running hand
+reload_case hand tickle_dir "$work"
+
 check "no failed action in the whole run" no_failures
 
 done_testing
