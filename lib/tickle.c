@@ -308,19 +308,26 @@ static int record_text(const char *ip, int port, char **ret_text)
     return n;
 }
 
-int tickle_record(const char *dir, const char *ip, int port, bool *ret_written)
+/* the common start of both: the arguments checked, *ret_written false, the
+ * text listed; the number of connections or a negative errno */
+static int record_begin(const char *dir, const char *ip, int port,
+                        char **ret_text, bool *ret_written)
 {
-    g_autofree char *text = NULL;
-    int n;
-    int r;
-
     if (ret_written != NULL) {
         *ret_written = false;
     }
     if (dir == NULL || dir[0] == '\0') {
         return -EINVAL;
     }
-    n = record_text(ip, port, &text);
+    return record_text(ip, port, ret_text);
+}
+
+int tickle_record(const char *dir, const char *ip, int port, bool *ret_written)
+{
+    g_autofree char *text = NULL;
+    int n = record_begin(dir, ip, port, &text, ret_written);
+    int r;
+
     if (n < 0) {
         return n;
     }
@@ -346,17 +353,10 @@ int tickle_record_within(const char *dir, const char *ip, int port,
     g_autofree char *cached = NULL;
     int pipefd[2];
     int lfd;
-    int n;
+    int n = record_begin(dir, ip, port, &text, ret_written);
     int r;
     pid_t pid;
 
-    if (ret_written != NULL) {
-        *ret_written = false;
-    }
-    if (dir == NULL || dir[0] == '\0') {
-        return -EINVAL;
-    }
-    n = record_text(ip, port, &text);
     if (n < 0) {
         return n;
     }

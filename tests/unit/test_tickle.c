@@ -272,6 +272,14 @@ static void test_record_file(void **state)
     close(lfd);
 }
 
+/* tickle_record_within() of 127.0.0.1:port, waited for up to ms */
+static int record_in(const char *dir, int port, const char *cache,
+                     const char *lock, int ms, bool *ret_written)
+{
+    return tickle_record_within(dir, "127.0.0.1", port, cache, lock,
+                                deadline_in(ms, DEADLINE_NEVER), ret_written);
+}
+
 static void test_record_within(void **state)
 {
     g_autofree char *dir = g_dir_make_tmp("test_tickle.XXXXXX", NULL);
@@ -293,10 +301,7 @@ static void test_record_within(void **state)
     (void)connect_local(port, &cfd);
     afd = accept(lfd, NULL, NULL);
     assert_true(afd >= 0);
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(5000, DEADLINE_NEVER),
-                                          &written),
-                     1);
+    assert_int_equal(record_in(dir, port, cache, lock, 5000, &written), 1);
     assert_true(written);
     /* the local copy of what was written */
     assert_true(g_file_get_contents(cache, &text, NULL, NULL));
@@ -306,24 +311,15 @@ static void test_record_within(void **state)
     hold = open(lock, O_RDWR);
     assert_true(hold >= 0);
     assert_int_equal(flock(hold, LOCK_EX | LOCK_NB), 0);
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(5000, DEADLINE_NEVER),
-                                          &written),
-                     1);
+    assert_int_equal(record_in(dir, port, cache, lock, 5000, &written), 1);
     assert_false(written);
     /* changed (no local copy) while an earlier one is still at it (its
      * lock held): nothing done */
     assert_int_equal(g_unlink(cache), 0);
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(5000, DEADLINE_NEVER),
-                                          NULL),
-                     -EBUSY);
+    assert_int_equal(record_in(dir, port, cache, lock, 5000, NULL), -EBUSY);
     close(hold);
     /* a shared record holding the same: not written again */
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(5000, DEADLINE_NEVER),
-                                          &written),
-                     1);
+    assert_int_equal(record_in(dir, port, cache, lock, 5000, &written), 1);
     assert_false(written);
     /* a record that blocks its reader (a FIFO, as a hung storage would):
      * the caller goes on at the deadline */
@@ -331,23 +327,15 @@ static void test_record_within(void **state)
     assert_int_equal(g_unlink(path), 0);
     assert_int_equal(mkfifo(path, 0600), 0);
     t0 = deadline_now();
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(300, DEADLINE_NEVER),
-                                          NULL),
-                     -ETIMEDOUT);
+    assert_int_equal(record_in(dir, port, cache, lock, 300, NULL), -ETIMEDOUT);
     assert_true(deadline_now() - t0 < 3000 * 1000);
     /* the child still holds the lock until its read ends */
-    assert_int_equal(tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                          deadline_in(300, DEADLINE_NEVER),
-                                          NULL),
-                     -EBUSY);
+    assert_int_equal(record_in(dir, port, cache, lock, 300, NULL), -EBUSY);
     w = open(path, O_WRONLY | O_NONBLOCK);
     assert_true(w >= 0);
     close(w);
     for (int i = 0; i < 100; i++) {
-        if (tickle_record_within(dir, "127.0.0.1", port, cache, lock,
-                                 deadline_in(2000, DEADLINE_NEVER),
-                                 NULL) != -EBUSY) {
+        if (record_in(dir, port, cache, lock, 2000, NULL) != -EBUSY) {
             break;
         }
         g_usleep(20000);
