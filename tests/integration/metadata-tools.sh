@@ -24,14 +24,14 @@ declare -A params=(
     [ganesha_mon]="early_grace ganesha_active grace_active grace_ack grace_delay hung_probes kill_hung pidfile probe_ms published watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]="ha_vol_mnt node_dir state_dir"
-    [ganesha_handoff]="home_node ip nfs_port nlm recovery_root restart_grace statd_dir syn_guard"
+    [ganesha_handoff]="home_node ip nfs_port nlm recovery_root restart_grace statd_dir syn_guard tickle_dir"
     [ganesha_smnotify]="ip nfs_port notify_timeout statd_dir"
 )
 declare -A actions=(
     [ganesha_mon]="start stop monitor reload-agent validate-all meta-data"
     [ganesha_grace]="start stop monitor notify reload-agent validate-all meta-data"
     [ganesha_nfsd]="start stop monitor validate-all meta-data"
-    [ganesha_handoff]="start stop monitor validate-all meta-data"
+    [ganesha_handoff]="start stop monitor reload-agent validate-all meta-data"
     [ganesha_smnotify]="start stop monitor validate-all meta-data"
 )
 # The parameters a change of which runs reload-agent, not stop and start.
@@ -39,7 +39,7 @@ declare -A reloadable=(
     [ganesha_mon]="early_grace grace_delay hung_probes kill_hung pidfile probe_ms watch_ms watcher"
     [ganesha_grace]="grace_active grace_ack"
     [ganesha_nfsd]=""
-    [ganesha_handoff]=""
+    [ganesha_handoff]="tickle_dir"
     [ganesha_smnotify]=""
 )
 
